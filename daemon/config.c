@@ -1,0 +1,539 @@
+/*
+ * NAME
+ *	config - parse tlspin.conf
+ * SYNOPSIS
+ *	#include "config.h"
+ *
+ *	void config_defaults(c)
+ *	int config_parse(c, buf, len, filename, err, errsz)
+ *	int config_load(c, path, must_exist, err, errsz)
+ * DESCRIPTION
+ *	tlspin.conf looks like Postfix's main.cf: "key = value" lines,
+ *	whole-line "#" comments, blank lines, and lines that start with
+ *	white space continue the previous one. config_parse() is pure over
+ *	(buf, len): it applies each setting to c and stops at the first
+ *	problem with "FILE, line N: ..." in err, naming the key, what is
+ *	wrong and what is allowed. Unknown keys are errors, so a typo never
+ *	silently leaves a default in force. A later setting of the same key
+ *	wins, as in main.cf.
+ *
+ *	config_set() applies one setting and is also what command-line
+ *	options use. config_load() reads a file (at most CONFIG_FILE_MAX
+ *	bytes) and parses it into a copy, so c is changed only when the
+ *	whole file is good: this is what keeps the old settings on a bad
+ *	reload.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "key.h"
+#include "reply.h"
+#include "config.h"
+
+typedef int (*config_setter)(struct config *c, const char *v, size_t len,
+    const char **err);
+
+struct config_key {
+	const char *name;
+	config_setter set;
+};
+
+/* Copy v into a fixed field; refuses empty or too-long values. */
+static int
+config_copy(char *dst, size_t dstsz, const char *v, size_t len,
+    const char **err)
+{
+	if (len == 0) {
+		*err = "value is empty";
+		return 0;
+	}
+	if (len >= dstsz) {
+		*err = "value is too long";
+		return 0;
+	}
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+	return 1;
+}
+
+/* Parse an unsigned decimal in [lo, hi] with base 10 or 8. */
+static int
+config_uint(const char *v, size_t len, int base, unsigned long lo,
+    unsigned long hi, unsigned long *out)
+{
+	char buf[32], *end;
+	unsigned long n;
+
+	if (len == 0 || len >= sizeof(buf) || v[0] == '-' || v[0] == '+')
+		return 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	errno = 0;
+	n = strtoul(buf, &end, base);
+	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+		return 0;
+	*out = n;
+	return 1;
+}
+
+/* Parse "90", "30s", "5m", "24h", "60d", "2w" into seconds; 1 if good. */
+int
+config_duration_parse(const char *s, size_t len, uint64_t *secs)
+{
+	static const struct {
+		char unit;
+		uint64_t mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+	    { 'd', 86400 }, { 'w', 604800 } };
+	uint64_t mult = 1, n = 0;
+	size_t i, digits = len;
+
+	if (len > 0 && (s[len - 1] < '0' || s[len - 1] > '9')) {
+		digits = len - 1;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (s[len - 1] == units[i].unit)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return 0;
+		mult = units[i].mult;
+	}
+	if (digits == 0 || digits > 12)
+		return 0;
+	for (i = 0; i < digits; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	*secs = n * mult;
+	return 1;
+}
+
+/* Check "unix:PATH" or "inet:HOST:PORT" syntax; 1 if good. */
+int
+config_listen_check(const char *a, size_t len, const char **err)
+{
+	const char *colon;
+	unsigned long port;
+
+	if (len > 5 && memcmp(a, "unix:", 5) == 0) {
+		if (len - 5 >= CONFIG_ADDR_MAX) {
+			*err = "unix socket path is longer than 107 bytes";
+			return 0;
+		}
+		return 1;
+	}
+	if (len > 5 && memcmp(a, "inet:", 5) == 0) {
+		colon = a + len;
+		while (colon > a + 5 && colon[-1] != ':')
+			colon--;
+		if (colon == a + 5 || colon - 1 == a + 5 ||
+		    !config_uint(colon, (size_t)(a + len - colon), 10, 1,
+		    65535, &port)) {
+			*err = "expected inet:HOST:PORT with a port from 1 "
+			    "to 65535";
+			return 0;
+		}
+		return 1;
+	}
+	*err = "expected unix:PATH or inet:HOST:PORT";
+	return 0;
+}
+
+static int
+config_set_store(struct config *c, const char *v, size_t len, const char **err)
+{
+	return config_copy(c->store, sizeof(c->store), v, len, err);
+}
+
+/* listen: one or more addresses separated by blanks or commas. */
+static int
+config_set_listen(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	size_t i = 0, start;
+
+	c->nlisten = 0;
+	while (i < len) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && v[i] != ' ' && v[i] != '\t' && v[i] != ',')
+			i++;
+		if (c->nlisten == CONFIG_LISTEN_MAX) {
+			*err = "too many addresses (at most 16)";
+			return 0;
+		}
+		if (!config_listen_check(v + start, i - start, err))
+			return 0;
+		memcpy(c->listen[c->nlisten], v + start, i - start);
+		c->listen[c->nlisten++][i - start] = '\0';
+	}
+	if (c->nlisten == 0) {
+		*err = "value is empty (expected unix:PATH or inet:HOST:PORT)";
+		return 0;
+	}
+	return 1;
+}
+
+static int
+config_set_map_name(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char ch = v[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+		    ch == '.')) {
+			*err = "map name may hold only letters, digits, "
+			    "'_', '-' and '.'";
+			return 0;
+		}
+	}
+	return config_copy(c->map_name, sizeof(c->map_name), v, len, err);
+}
+
+static int
+config_set_mode(struct config *c, const char *v, size_t len, const char **err)
+{
+	if (len == 7 && memcmp(v, "enforce", 7) == 0)
+		c->mode = MODE_ENFORCE;
+	else if (len == 7 && memcmp(v, "observe", 7) == 0)
+		c->mode = MODE_OBSERVE;
+	else {
+		*err = "expected enforce or observe";
+		return 0;
+	}
+	return 1;
+}
+
+static int
+config_set_unix_mode(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	unsigned long n;
+
+	if (!config_uint(v, len, 8, 0, 0777, &n)) {
+		*err = "expected an octal mode such as 0660";
+		return 0;
+	}
+	c->unix_mode = (unsigned)n;
+	return 1;
+}
+
+static int
+config_set_unix_group(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_copy(c->unix_group, sizeof(c->unix_group), v, len, err);
+}
+
+static int
+config_set_user(struct config *c, const char *v, size_t len, const char **err)
+{
+	return config_copy(c->user, sizeof(c->user), v, len, err);
+}
+
+static int
+config_set_max_clients(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	unsigned long n;
+
+	if (!config_uint(v, len, 10, 1, 100000, &n)) {
+		*err = "expected a number from 1 to 100000";
+		return 0;
+	}
+	c->max_clients = (unsigned)n;
+	return 1;
+}
+
+/* Parse a duration in [lo, hi] seconds into *out. */
+static int
+config_timeout(uint64_t *out, const char *v, size_t len, uint64_t lo,
+    uint64_t hi, const char **err)
+{
+	uint64_t s;
+
+	if (!config_duration_parse(v, len, &s) || s < lo || s > hi) {
+		*err = "expected a duration such as 30s, 5m or 1h "
+		    "(1 second to 1 hour)";
+		return 0;
+	}
+	*out = s;
+	return 1;
+}
+
+static int
+config_set_idle_timeout(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_timeout(&c->idle_timeout, v, len, 1, 3600, err);
+}
+
+static int
+config_set_read_timeout(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_timeout(&c->read_timeout, v, len, 1, 3600, err);
+}
+
+static int
+config_set_postfix_compat(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	char buf[16];
+
+	if (len == 0 || len >= sizeof(buf)) {
+		*err = "expected a Postfix version such as 3.7";
+		return 0;
+	}
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (!reply_compat_parse(buf, &c->postfix_compat)) {
+		*err = "expected a Postfix version such as 3.7";
+		return 0;
+	}
+	return 1;
+}
+
+static int
+config_set_debug(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (len == 3 && memcmp(v, "yes", 3) == 0)
+		c->debug = 1;
+	else if (len == 2 && memcmp(v, "no", 2) == 0)
+		c->debug = 0;
+	else {
+		*err = "expected yes or no";
+		return 0;
+	}
+	return 1;
+}
+
+static const struct config_key config_keys[] = {
+	{ "store", config_set_store },
+	{ "listen", config_set_listen },
+	{ "map_name", config_set_map_name },
+	{ "mode", config_set_mode },
+	{ "unix_mode", config_set_unix_mode },
+	{ "unix_group", config_set_unix_group },
+	{ "user", config_set_user },
+	{ "max_clients", config_set_max_clients },
+	{ "idle_timeout", config_set_idle_timeout },
+	{ "read_timeout", config_set_read_timeout },
+	{ "postfix_compat", config_set_postfix_compat },
+	{ "debug", config_set_debug },
+};
+
+#define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+/* The built-in settings. */
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->store, sizeof(c->store), "%s", TLSPIN_STORE_DIR);
+	snprintf(c->listen[0], sizeof(c->listen[0]), "%s",
+	    "unix:/var/spool/postfix/private/tlspin");
+	c->nlisten = 1;
+	snprintf(c->map_name, sizeof(c->map_name), "%s", "policy");
+	c->mode = MODE_ENFORCE;
+	c->unix_mode = 0660;
+	c->max_clients = 1000;
+	c->idle_timeout = 300;
+	c->read_timeout = 10;
+	c->postfix_compat = REPLY_COMPAT_DEFAULT;
+}
+
+/* Apply one setting; err gets "KEY: problem". */
+int
+config_set(struct config *c, const char *key, const char *value,
+    size_t vlen, char *err, size_t errsz)
+{
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (strcmp(config_keys[i].name, key) != 0)
+			continue;
+		if (config_keys[i].set(c, value, vlen, &why))
+			return 1;
+		snprintf(err, errsz, "%s = %.*s: %s", key,
+		    (int)(vlen > 200 ? 200 : vlen), value, why);
+		return 0;
+	}
+	snprintf(err, errsz, "unknown setting \"%.64s\" (see tlspin.conf(5) "
+	    "for the settings there are)", key);
+	return 0;
+}
+
+/* Length of the logical line at buf[i]: continuation lines start with a
+ * blank; *nl counts the physical lines it spans. */
+static size_t
+config_logical_line(const char *buf, size_t len, size_t i, unsigned *nl)
+{
+	size_t j = i;
+
+	*nl = 0;
+	for (;;) {
+		while (j < len && buf[j] != '\n')
+			j++;
+		(*nl)++;
+		if (j + 1 >= len || (buf[j + 1] != ' ' && buf[j + 1] != '\t'))
+			return j - i;
+		j++;
+	}
+}
+
+/* Trim blanks (space, tab, CR, LF) at both ends of [*s, *s + *len). */
+static void
+config_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && strchr(" \t\r\n", (*s)[0]) != NULL) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && strchr(" \t\r\n", (*s)[*len - 1]) != NULL)
+		(*len)--;
+}
+
+/* Parse one logical line "key = value" and apply it. */
+static int
+config_line(struct config *c, const char *line, size_t len, char *err,
+    size_t errsz)
+{
+	char key[64], joined[4096];
+	const char *eq, *v;
+	size_t klen, vlen, i, n = 0;
+
+	eq = memchr(line, '=', len);
+	if (eq == NULL) {
+		snprintf(err, errsz, "expected \"key = value\"");
+		return 0;
+	}
+	klen = (size_t)(eq - line);
+	config_trim(&line, &klen);
+	if (klen == 0 || klen >= sizeof(key)) {
+		snprintf(err, errsz, "missing or overlong setting name "
+		    "before '='");
+		return 0;
+	}
+	memcpy(key, line, klen);
+	key[klen] = '\0';
+	v = eq + 1;
+	vlen = len - (size_t)(v - line);
+	config_trim(&v, &vlen);
+	/* continuation lines: newline and indentation become one space */
+	for (i = 0; i < vlen && n < sizeof(joined) - 1; i++) {
+		if (v[i] == '\n' || v[i] == '\r') {
+			while (i + 1 < vlen && strchr(" \t\r\n", v[i + 1]))
+				i++;
+			joined[n++] = ' ';
+		} else
+			joined[n++] = v[i];
+	}
+	if (i < vlen) {
+		snprintf(err, errsz, "%s: value is too long", key);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)joined[i] < ' ' && joined[i] != '\t') {
+			snprintf(err, errsz, "%s: value holds a control "
+			    "character", key);
+			return 0;
+		}
+	}
+	return config_set(c, key, joined, n, err, errsz);
+}
+
+/* Parse a whole file's text; see the file header. */
+int
+config_parse(struct config *c, const char *buf, size_t len,
+    const char *filename, char *err, size_t errsz)
+{
+	char why[CONFIG_ERR_MAX];
+	size_t i = 0, n, j;
+	unsigned lineno = 1, nl;
+
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errsz, "%s: holds a NUL byte: not a text file",
+		    filename);
+		return 0;
+	}
+	while (i < len) {
+		n = config_logical_line(buf, len, i, &nl);
+		for (j = i; j < i + n && (buf[j] == ' ' || buf[j] == '\t' ||
+		    buf[j] == '\r'); j++)
+			;
+		if (j < i + n && buf[j] != '#' &&
+		    !config_line(c, buf + i, n, why, sizeof(why))) {
+			snprintf(err, errsz, "%s, line %u: %s", filename,
+			    lineno, why);
+			return 0;
+		}
+		lineno += nl;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* Read and parse a file; c changes only if all of it is good. */
+int
+config_load(struct config *c, const char *path, int must_exist, char *err,
+    size_t errsz)
+{
+	struct config *tmp;
+	FILE *f;
+	char *buf;
+	size_t n;
+	int ok;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 1;
+		snprintf(err, errsz, "cannot open config file %s: %s", path,
+		    strerror(errno));
+		return 0;
+	}
+	buf = malloc(CONFIG_FILE_MAX + 1);
+	tmp = malloc(sizeof(*tmp));
+	if (buf == NULL || tmp == NULL) {
+		snprintf(err, errsz, "out of memory reading %s", path);
+		ok = 0;
+		goto out;
+	}
+	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f) || n > CONFIG_FILE_MAX) {
+		snprintf(err, errsz, "cannot read config file %s: %s", path,
+		    ferror(f) ? strerror(errno) : "larger than 1 MiB");
+		ok = 0;
+		goto out;
+	}
+	*tmp = *c;
+	ok = config_parse(tmp, buf, n, path, err, errsz);
+	if (ok)
+		*c = *tmp;
+out:
+	free(buf);
+	free(tmp);
+	fclose(f);
+	return ok;
+}
+
+/* Name of a mode, as written in the config. */
+const char *
+config_mode_name(enum config_mode mode)
+{
+	return mode == MODE_OBSERVE ? "observe" : "enforce";
+}

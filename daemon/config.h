@@ -1,0 +1,45 @@
+/* config.h: tlspin.conf, the daemon's settings (see config.c). */
+#ifndef TLSPIN_CONFIG_H
+#define TLSPIN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_LISTEN_MAX 16
+#define CONFIG_ADDR_MAX 108	/* sun_path holds 108 bytes */
+#define CONFIG_FILE_MAX (1024 * 1024)
+#define CONFIG_ERR_MAX 512
+
+enum config_mode {
+	MODE_ENFORCE = 0,	/* answer with the pins */
+	MODE_OBSERVE		/* answer NOTFOUND, count what we would say */
+};
+
+struct config {
+	char store[4096];
+	char listen[CONFIG_LISTEN_MAX][CONFIG_ADDR_MAX];
+	unsigned nlisten;
+	char map_name[64];
+	enum config_mode mode;
+	unsigned unix_mode;
+	char unix_group[64];
+	char user[64];
+	unsigned max_clients;
+	uint64_t idle_timeout;	/* seconds */
+	uint64_t read_timeout;	/* seconds a partial request may take */
+	unsigned postfix_compat;
+	int debug;
+};
+
+void config_defaults(struct config *c);
+int config_parse(struct config *c, const char *buf, size_t len,
+    const char *filename, char *err, size_t errsz);
+int config_load(struct config *c, const char *path, int must_exist,
+    char *err, size_t errsz);
+int config_set(struct config *c, const char *key, const char *value,
+    size_t vlen, char *err, size_t errsz);
+int config_duration_parse(const char *s, size_t len, uint64_t *secs);
+int config_listen_check(const char *addr, size_t len, const char **err);
+const char *config_mode_name(enum config_mode mode);
+
+#endif

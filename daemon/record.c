@@ -1,0 +1,299 @@
+/*
+ * NAME
+ *	record - versioned byte layout of domain and event records
+ * SYNOPSIS
+ *	#include "record.h"
+ *
+ *	size_t record_encode(r, buf, bufsz)
+ *	int record_decode(buf, len, r, err)
+ *	int record_reply_view(buf, len, expires, reply, reply_len, err)
+ *	size_t record_event_encode(e, buf, bufsz)
+ *	int record_event_decode(buf, len, e, err)
+ * DESCRIPTION
+ *	Records live in LMDB and outlive the program that wrote them, so
+ *	they are never raw C structs. A domain record, version 1, is, all
+ *	integers little-endian:
+ *
+ *	offset	size	field
+ *	0	1	version (1)
+ *	1	1	state (enum policy_state)
+ *	2	1	level (enum policy_level)
+ *	3	1	source (enum policy_source)
+ *	4	8	expires (Unix seconds, 0 = never)
+ *	12	2	reply length R (0 = no reply)
+ *	14	R	reply: the exact policy value Postfix gets
+ *	14+R	5x8	first_seen, last_seen, last_good, pinned_at, updated
+ *	...	6x4	deliveries, tls, trusted, verified, plaintext, failures
+ *	...	2+M	match list (length-prefixed)
+ *	...	2+N	note (length-prefixed)
+ *
+ *	The lookup path reads only the first 14 + R bytes through
+ *	record_reply_view(). Decoders check every length against what is
+ *	left and reject a newer version, unknown enum values, bytes that are
+ *	not printable ASCII in text fields and trailing bytes, with a
+ *	reason in *err: a corrupt record is an error, never a guess.
+ *
+ *	An event record is: version (1), time (8), old state (1), new state
+ *	(1), domain (2+D), reason (2+N). A state of EVENT_STATE_NONE (255)
+ *	means there was no record before (a new entry) or after (removed).
+ */
+#include "autoconf.h"
+
+#include <string.h>
+
+#include "policy.h"
+#include "record.h"
+
+/* A bounded reader over a byte buffer; any overrun sets bad. */
+struct record_cursor {
+	const unsigned char *p;
+	size_t left;
+	int bad;
+};
+
+/* A bounded writer; any overflow sets bad. */
+struct record_sink {
+	unsigned char *p;
+	size_t left, used;
+	int bad;
+};
+
+static uint64_t
+record_get(struct record_cursor *c, size_t width)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (c->bad || c->left < width) {
+		c->bad = 1;
+		return 0;
+	}
+	for (i = 0; i < width; i++)
+		v |= (uint64_t)c->p[i] << (8 * i);
+	c->p += width;
+	c->left -= width;
+	return v;
+}
+
+/* Read a length-prefixed printable string of at most max bytes into dst. */
+static uint16_t
+record_get_text(struct record_cursor *c, char *dst, size_t max)
+{
+	size_t n = (size_t)record_get(c, 2), i;
+
+	if (c->bad || n > max || n > c->left) {
+		c->bad = 1;
+		dst[0] = '\0';
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (c->p[i] < 0x20 || c->p[i] >= 0x7f)
+			c->bad = 1;
+	memcpy(dst, c->p, n);
+	dst[n] = '\0';
+	c->p += n;
+	c->left -= n;
+	return (uint16_t)n;
+}
+
+static void
+record_put(struct record_sink *s, uint64_t v, size_t width)
+{
+	size_t i;
+
+	if (s->bad || s->left < width) {
+		s->bad = 1;
+		return;
+	}
+	for (i = 0; i < width; i++)
+		s->p[s->used + i] = (unsigned char)(v >> (8 * i));
+	s->used += width;
+	s->left -= width;
+}
+
+static void
+record_put_bytes(struct record_sink *s, const char *src, size_t n)
+{
+	if (s->bad || s->left < n) {
+		s->bad = 1;
+		return;
+	}
+	memcpy(s->p + s->used, src, n);
+	s->used += n;
+	s->left -= n;
+}
+
+static void
+record_put_text(struct record_sink *s, const char *src, size_t n)
+{
+	record_put(s, n, 2);
+	record_put_bytes(s, src, n);
+}
+
+/* Encode r into buf; returns the length, or 0 if a field is out of range. */
+size_t
+record_encode(const struct record *r, unsigned char *buf, size_t bufsz)
+{
+	struct record_sink s = { buf, bufsz, 0, 0 };
+
+	if (r->reply_len > REPLY_MAX || r->match_len > RECORD_MATCH_MAX ||
+	    r->note_len > RECORD_NOTE_MAX)
+		return 0;
+	record_put(&s, RECORD_VERSION, 1);
+	record_put(&s, r->state, 1);
+	record_put(&s, r->level, 1);
+	record_put(&s, r->source, 1);
+	record_put(&s, r->expires, 8);
+	record_put_text(&s, r->reply, r->reply_len);
+	record_put(&s, r->first_seen, 8);
+	record_put(&s, r->last_seen, 8);
+	record_put(&s, r->last_good, 8);
+	record_put(&s, r->pinned_at, 8);
+	record_put(&s, r->updated, 8);
+	record_put(&s, r->deliveries, 4);
+	record_put(&s, r->tls, 4);
+	record_put(&s, r->trusted, 4);
+	record_put(&s, r->verified, 4);
+	record_put(&s, r->plaintext, 4);
+	record_put(&s, r->failures, 4);
+	record_put_text(&s, r->match, r->match_len);
+	record_put_text(&s, r->note, r->note_len);
+	return s.bad ? 0 : s.used;
+}
+
+/* Check the version byte; sets *err on a record we cannot read. */
+static int
+record_version_ok(const unsigned char *buf, size_t len, const char **err)
+{
+	if (len < 1) {
+		*err = "record is empty";
+		return 0;
+	}
+	if (buf[0] != RECORD_VERSION) {
+		*err = buf[0] > RECORD_VERSION ?
+		    "record was written by a newer tlspin" :
+		    "record has an invalid version byte";
+		return 0;
+	}
+	return 1;
+}
+
+/* The lookup's view: expiry and reply bytes, bounds-checked, no copy. */
+int
+record_reply_view(const unsigned char *buf, size_t len, uint64_t *expires,
+    const char **reply, size_t *reply_len, const char **err)
+{
+	struct record_cursor c = { buf, len, 0 };
+	size_t n;
+
+	if (!record_version_ok(buf, len, err))
+		return 0;
+	if (len < RECORD_HEADER) {
+		*err = "record is truncated";
+		return 0;
+	}
+	c.p += 4;
+	c.left -= 4;
+	*expires = record_get(&c, 8);
+	n = (size_t)record_get(&c, 2);
+	if (n > REPLY_MAX || n > c.left) {
+		*err = "record reply length is out of bounds";
+		return 0;
+	}
+	*reply = (const char *)c.p;
+	*reply_len = n;
+	return 1;
+}
+
+/* Decode a whole domain record; see the file header. */
+int
+record_decode(const unsigned char *buf, size_t len, struct record *r,
+    const char **err)
+{
+	struct record_cursor c = { buf, len, 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (!record_version_ok(buf, len, err))
+		return 0;
+	record_get(&c, 1);
+	r->state = (uint8_t)record_get(&c, 1);
+	r->level = (uint8_t)record_get(&c, 1);
+	r->source = (uint8_t)record_get(&c, 1);
+	r->expires = record_get(&c, 8);
+	r->reply_len = record_get_text(&c, r->reply, REPLY_MAX);
+	r->first_seen = record_get(&c, 8);
+	r->last_seen = record_get(&c, 8);
+	r->last_good = record_get(&c, 8);
+	r->pinned_at = record_get(&c, 8);
+	r->updated = record_get(&c, 8);
+	r->deliveries = (uint32_t)record_get(&c, 4);
+	r->tls = (uint32_t)record_get(&c, 4);
+	r->trusted = (uint32_t)record_get(&c, 4);
+	r->verified = (uint32_t)record_get(&c, 4);
+	r->plaintext = (uint32_t)record_get(&c, 4);
+	r->failures = (uint32_t)record_get(&c, 4);
+	r->match_len = record_get_text(&c, r->match, RECORD_MATCH_MAX);
+	r->note_len = record_get_text(&c, r->note, RECORD_NOTE_MAX);
+	if (c.bad) {
+		*err = "record is truncated or has a field out of bounds";
+		return 0;
+	}
+	if (c.left != 0) {
+		*err = "record has trailing bytes";
+		return 0;
+	}
+	if (r->state >= STATE_COUNT || r->level >= LEVEL_COUNT ||
+	    r->source >= SOURCE_COUNT) {
+		*err = "record has an unknown state, level or source";
+		return 0;
+	}
+	return 1;
+}
+
+/* Encode an audit event; 0 if a field is out of range. */
+size_t
+record_event_encode(const struct record_event *e, unsigned char *buf,
+    size_t bufsz)
+{
+	struct record_sink s = { buf, bufsz, 0, 0 };
+
+	if (e->domain_len > KEY_MAX || e->reason_len > EVENT_REASON_MAX)
+		return 0;
+	record_put(&s, EVENT_VERSION, 1);
+	record_put(&s, e->time, 8);
+	record_put(&s, e->old_state, 1);
+	record_put(&s, e->new_state, 1);
+	record_put_text(&s, e->domain, e->domain_len);
+	record_put_text(&s, e->reason, e->reason_len);
+	return s.bad ? 0 : s.used;
+}
+
+/* Decode an audit event. */
+int
+record_event_decode(const unsigned char *buf, size_t len,
+    struct record_event *e, const char **err)
+{
+	struct record_cursor c = { buf, len, 0 };
+
+	memset(e, 0, sizeof(*e));
+	if (len < 1 || buf[0] != EVENT_VERSION) {
+		*err = "event record has an unknown version";
+		return 0;
+	}
+	record_get(&c, 1);
+	e->time = record_get(&c, 8);
+	e->old_state = (uint8_t)record_get(&c, 1);
+	e->new_state = (uint8_t)record_get(&c, 1);
+	e->domain_len = record_get_text(&c, e->domain, KEY_MAX);
+	e->reason_len = record_get_text(&c, e->reason, EVENT_REASON_MAX);
+	if (c.bad || c.left != 0) {
+		*err = "event record is truncated or malformed";
+		return 0;
+	}
+	if ((e->old_state >= STATE_COUNT && e->old_state != EVENT_STATE_NONE) ||
+	    (e->new_state >= STATE_COUNT && e->new_state != EVENT_STATE_NONE)) {
+		*err = "event record has an unknown state";
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,800 @@
+/*
+ * NAME
+ *	server - answer Postfix socketmap queries from the store
+ * SYNOPSIS
+ *	#include "server.h"
+ *
+ *	struct server *server_new(ev, cfg)
+ *	int server_listen(srv, activated, err, errsz)
+ *	size_t server_answer(srv, req, len, out, outsz, close_after)
+ * DESCRIPTION
+ *	One sd-event loop serves every connection. Postfix's smtp processes
+ *	each keep a connection open and send one netstring request at a
+ *	time; server_answer() turns a request "MAP KEY" into one netstring
+ *	reply, and is the only place replies are made:
+ *
+ *	OK <value>	a pin, validated against postfix_compat first
+ *	NOTFOUND	no pin (or mode = observe: counted, not enforced)
+ *	TEMP <why>	the store failed: Postfix defers, never sends in clear
+ *	PERM <why>	unknown map name, or a malformed request (then close)
+ *
+ *	Memory stays small with many idle connections: bytes are read into
+ *	one shared buffer and replies built in another; a connection holds
+ *	heap memory only while it has a partial request (at most one read's
+ *	worth) or unsent replies (at most one write buffer), and it stops
+ *	being read while replies are unsent. A timer sweeps connections once
+ *	a second: idle ones go after idle_timeout, ones with a partial
+ *	request or unread replies after read_timeout. Over max_clients a new
+ *	connection gets "TEMP too many connections" and is closed.
+ *
+ *	The lookup never waits on anything but one LMDB read transaction.
+ *	When the store cannot be opened, each lookup answers TEMP and the
+ *	open is retried at most once a second.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "key.h"
+#include "log.h"
+#include "netstring.h"
+#include "reply.h"
+#include "server.h"
+#include "store.h"
+
+#define SERVER_READ_MAX 4096	/* bytes read per read(2) */
+#define SERVER_WRITE_MAX 16384	/* replies buffered before a write(2) */
+#define SERVER_REPLY_MAX (REPLY_MAX + 32)	/* one encoded reply */
+#define USEC 1000000ULL
+
+struct conn {
+	struct server *srv;
+	sd_event_source *io;
+	int fd;
+	pid_t pid;		/* peer pid on Unix sockets, else 0 */
+	uint64_t last_active;	/* monotonic usec */
+	uint64_t partial_since;	/* monotonic usec; 0 = no partial input */
+	char *in;		/* partial request bytes */
+	size_t inlen;
+	char *out;		/* replies not yet written */
+	size_t outlen, outoff;
+	int closing;		/* close once out is written */
+	struct conn *prev, *next;
+};
+
+struct listener {
+	sd_event_source *io;
+	int fd;
+	char unlink_path[CONFIG_ADDR_MAX];	/* socket file we made */
+};
+
+struct server {
+	sd_event *ev;
+	struct config cfg;
+	struct store *store;
+	uint64_t store_retry;	/* monotonic usec of the next open try */
+	struct listener listeners[CONFIG_LISTEN_MAX];
+	unsigned nlisteners;
+	struct conn *conns;
+	unsigned nconns;
+	sd_event_source *sweep;
+	uint64_t last_warn;	/* rate limit for repeated warnings */
+	struct server_stats stats;
+	char rbuf[SERVER_READ_MAX + NETSTRING_REQUEST_MAX + 16];
+	char wbuf[SERVER_WRITE_MAX];
+	size_t wlen;
+};
+
+static void server_conn_close(struct conn *c);
+static void server_conn_input(struct conn *c, size_t len);
+
+/* Monotonic time of this loop iteration in usec. */
+static uint64_t
+server_now(struct server *srv)
+{
+	uint64_t t = 0;
+
+	(void)sd_event_now(srv->ev, CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+/* Log a warning at most once every 10 s, so a flood cannot fill logs. */
+static int
+server_warn_allowed(struct server *srv)
+{
+	uint64_t now = server_now(srv);
+
+	if (srv->last_warn != 0 && now - srv->last_warn < 10 * USEC)
+		return 0;
+	srv->last_warn = now;
+	return 1;
+}
+
+/* Open the store if it is not open; retried at most once a second. */
+static struct store *
+server_store(struct server *srv)
+{
+	char err[STORE_ERR_MAX];
+	uint64_t now;
+
+	if (srv->store != NULL)
+		return srv->store;
+	now = server_now(srv);
+	if (now < srv->store_retry)
+		return NULL;
+	srv->store_retry = now + USEC;
+	if (!store_open(&srv->store, srv->cfg.store, STORE_CREATE, err,
+	    sizeof(err))) {
+		if (server_warn_allowed(srv))
+			log_err("%s; answering TEMP (Postfix defers) until it "
+			    "opens", err);
+		return NULL;
+	}
+	log_info("store %s open", srv->cfg.store);
+	return srv->store;
+}
+
+/* Encode "WORD text" as a netstring into out; 0 if it does not fit. */
+static size_t
+server_reply(char *out, size_t outsz, const char *word, const char *text,
+    size_t len)
+{
+	char buf[SERVER_REPLY_MAX];
+	size_t w = strlen(word);
+
+	if (w + 1 + len > sizeof(buf))
+		len = sizeof(buf) - w - 1;
+	memcpy(buf, word, w);
+	buf[w] = ' ';
+	memcpy(buf + w + 1, text, len);
+	return netstring_encode(out, outsz, buf, w + 1 + len);
+}
+
+/* Answer one request with TEMP, logging why (rate-limited). */
+static size_t
+server_temp(struct server *srv, char *out, size_t outsz, const char *key,
+    const char *why)
+{
+	char text[512];
+	int n;
+
+	srv->stats.temp++;
+	if (server_warn_allowed(srv))
+		log_warn("lookup of %s failed: %s; answered TEMP (Postfix "
+		    "defers the mail)", key, why);
+	n = snprintf(text, sizeof(text), "tlspin: %s", why);
+	return server_reply(out, outsz, "TEMP", text,
+	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 :
+	    (size_t)n);
+}
+
+/* Look up a normalised key and answer; see the file header. */
+static size_t
+server_lookup(struct server *srv, const char *key, size_t keylen, char *out,
+    size_t outsz)
+{
+	char value[REPLY_MAX + 1];
+	struct store *st = server_store(srv);
+	const char *why = "store unavailable";
+	enum store_status rc;
+	uint64_t now = 0;
+	size_t n = 0;
+
+	if (st == NULL)
+		return server_temp(srv, out, outsz, key, why);
+	(void)sd_event_now(srv->ev, CLOCK_REALTIME, &now);
+	rc = store_lookup(st, key, keylen, now / USEC, value, sizeof(value),
+	    &n, &why);
+	if (rc == STORE_ERROR)
+		return server_temp(srv, out, outsz, key, why);
+	if (rc == STORE_OK && !reply_validate(value, n, srv->cfg.postfix_compat,
+	    &why))
+		return server_temp(srv, out, outsz, key, why);
+	if (rc == STORE_OK && srv->cfg.mode == MODE_OBSERVE) {
+		srv->stats.observed++;
+		rc = STORE_NOTFOUND;
+	}
+	if (rc == STORE_NOTFOUND) {
+		srv->stats.notfound++;
+		return netstring_encode(out, outsz, "NOTFOUND ", 9);
+	}
+	srv->stats.ok++;
+	return server_reply(out, outsz, "OK", value, n);
+}
+
+/* Answer one request payload as one netstring; see the file header. */
+size_t
+server_answer(struct server *srv, const char *req, size_t len, char *out,
+    size_t outsz, int *close_after)
+{
+	const char *sp = memchr(req, ' ', len);
+	char key[KEY_MAX + 1];
+	size_t mlen, keylen;
+	static const char bad[] = "malformed request: expected \"MAP KEY\"";
+	static const char nomap[] = "unknown map name (tlspind answers "
+	    "map_name from tlspin.conf)";
+
+	srv->stats.requests++;
+	*close_after = 0;
+	if (sp == NULL) {
+		srv->stats.perm++;
+		*close_after = 1;
+		return server_reply(out, outsz, "PERM", bad, sizeof(bad) - 1);
+	}
+	mlen = (size_t)(sp - req);
+	if (mlen != strlen(srv->cfg.map_name) ||
+	    memcmp(req, srv->cfg.map_name, mlen) != 0) {
+		srv->stats.perm++;
+		return server_reply(out, outsz, "PERM", nomap,
+		    sizeof(nomap) - 1);
+	}
+	if (key_normalize(sp + 1, len - mlen - 1, key, &keylen) != KEY_OK) {
+		srv->stats.notfound++;
+		return netstring_encode(out, outsz, "NOTFOUND ", 9);
+	}
+	return server_lookup(srv, key, keylen, out, outsz);
+}
+
+/* Turn reading on or off for a connection. */
+static void
+server_conn_events(struct conn *c, uint32_t events)
+{
+	(void)sd_event_source_set_io_events(c->io, events);
+}
+
+/* Write srv->wbuf (and anything pending) to c; keep the rest pending.
+ * Returns 0 if the connection was closed. */
+static int
+server_conn_flush(struct conn *c)
+{
+	struct server *srv = c->srv;
+	ssize_t n;
+
+	if (srv->wlen == 0)
+		return 1;
+	n = write(c->fd, srv->wbuf, srv->wlen);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		srv->wlen = 0;
+		server_conn_close(c);
+		return 0;
+	}
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < srv->wlen) {
+		c->out = malloc(srv->wlen - (size_t)n);
+		if (c->out == NULL) {
+			srv->wlen = 0;
+			server_conn_close(c);
+			return 0;
+		}
+		memcpy(c->out, srv->wbuf + n, srv->wlen - (size_t)n);
+		c->outlen = srv->wlen - (size_t)n;
+		c->outoff = 0;
+		server_conn_events(c, EPOLLOUT);
+	}
+	srv->wlen = 0;
+	return 1;
+}
+
+/* Keep bytes [from, len) of rbuf as the connection's partial input. */
+static int
+server_conn_keep(struct conn *c, size_t from, size_t len)
+{
+	char *p;
+
+	if (from == len) {
+		free(c->in);
+		c->in = NULL;
+		c->inlen = 0;
+		c->partial_since = 0;
+		return 1;
+	}
+	if (from == 0 && c->in != NULL && c->inlen == len)
+		return 1;
+	p = realloc(c->in, len - from);
+	if (p == NULL)
+		return 0;
+	memmove(p, c->srv->rbuf + from, len - from);
+	c->in = p;
+	c->inlen = len - from;
+	if (c->partial_since == 0)
+		c->partial_since = server_now(c->srv);
+	return 1;
+}
+
+/* Answer every complete request in rbuf[0, len). */
+static void
+server_conn_input(struct conn *c, size_t len)
+{
+	struct server *srv = c->srv;
+	struct netstring ns;
+	const char *why;
+	size_t off = 0, n;
+	int close_after = 0;
+	enum netstring_status st;
+
+	srv->wlen = 0;
+	while (off < len && !close_after && c->out == NULL) {
+		st = netstring_parse(srv->rbuf + off, len - off,
+		    NETSTRING_REQUEST_MAX, &ns, &why);
+		if (st == NETSTRING_MORE)
+			break;
+		if (st == NETSTRING_ERROR) {
+			srv->stats.requests++;
+			srv->stats.perm++;
+			n = server_reply(srv->wbuf + srv->wlen,
+			    sizeof(srv->wbuf) - srv->wlen, "PERM", why,
+			    strlen(why));
+			srv->wlen += n;
+			close_after = 1;
+			off = len;
+			break;
+		}
+		srv->wlen += server_answer(srv, ns.data, ns.len,
+		    srv->wbuf + srv->wlen, sizeof(srv->wbuf) - srv->wlen,
+		    &close_after);
+		off += ns.consumed;
+		c->partial_since = 0;
+		if (sizeof(srv->wbuf) - srv->wlen < SERVER_REPLY_MAX &&
+		    !server_conn_flush(c))
+			return;
+	}
+	if (close_after)
+		c->closing = 1;
+	if (!server_conn_keep(c, off, len) || !server_conn_flush(c))
+		return;
+	if (c->closing && c->out == NULL)
+		server_conn_close(c);
+}
+
+/* Read what the peer sent, after any partial request already held. */
+static void
+server_conn_read(struct conn *c)
+{
+	struct server *srv = c->srv;
+	size_t have = c->inlen;
+	ssize_t n;
+
+	if (have > 0)
+		memcpy(srv->rbuf, c->in, have);
+	n = read(c->fd, srv->rbuf + have, SERVER_READ_MAX);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* EOF: a half-closed peer gets no more replies */
+		server_conn_close(c);
+		return;
+	}
+	c->last_active = server_now(srv);
+	server_conn_input(c, have + (size_t)n);
+}
+
+/* Write pending replies; once all are out, read and answer again. */
+static void
+server_conn_write(struct conn *c)
+{
+	ssize_t n;
+
+	n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		server_conn_close(c);
+		return;
+	}
+	c->last_active = server_now(c->srv);
+	c->outoff += (size_t)n;
+	if (c->outoff < c->outlen)
+		return;
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = 0;
+	if (c->closing) {
+		server_conn_close(c);
+		return;
+	}
+	server_conn_events(c, EPOLLIN);
+	if (c->inlen > 0) {
+		memcpy(c->srv->rbuf, c->in, c->inlen);
+		server_conn_input(c, c->inlen);
+	}
+}
+
+/* sd-event callback for a client connection. */
+static int
+server_conn_io(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct conn *c = arg;
+
+	if (revents & EPOLLOUT)
+		server_conn_write(c);
+	else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		server_conn_read(c);
+	return 0;
+}
+
+/* Close a connection and free it. */
+static void
+server_conn_close(struct conn *c)
+{
+	struct server *srv = c->srv;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->nconns--;
+	sd_event_source_disable_unref(c->io);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+/* Close connections that idled or stalled too long; runs every second. */
+static int
+server_sweep(sd_event_source *s, uint64_t when, void *arg)
+{
+	struct server *srv = arg;
+	uint64_t usec = server_now(srv);
+	struct conn *c, *next;
+	uint64_t idle = srv->cfg.idle_timeout * USEC;
+	uint64_t slow = srv->cfg.read_timeout * USEC;
+
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		if ((c->partial_since && usec - c->partial_since > slow) ||
+		    (c->out && usec - c->last_active > slow) ||
+		    usec - c->last_active > idle) {
+			srv->stats.timeouts++;
+			log_debug("closing connection fd %d: %s", c->fd,
+			    c->partial_since || c->out ? "request or reply "
+			    "stalled past read_timeout" : "idle_timeout");
+			server_conn_close(c);
+		}
+	}
+	if (srv->nconns == 0)
+		return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return sd_event_source_set_time(s, usec + USEC);
+}
+
+/* Refuse a connection over max_clients with a reply Postfix logs. */
+static void
+server_refuse(struct server *srv, int fd)
+{
+	char buf[128];
+	size_t n;
+	static const char why[] = "tlspin: too many connections (raise "
+	    "max_clients)";
+
+	srv->stats.refused++;
+	n = server_reply(buf, sizeof(buf), "TEMP", why, sizeof(why) - 1);
+	if (write(fd, buf, n) < 0) {
+		/* the peer is gone: nothing to tell it */
+	}
+	close(fd);
+	if (server_warn_allowed(srv))
+		log_warn("refused a connection: %u clients connected, "
+		    "max_clients = %u", srv->nconns, srv->cfg.max_clients);
+}
+
+/* Set up a new connection. */
+static void
+server_conn_new(struct server *srv, int fd)
+{
+	struct conn *c;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || sd_event_add_io(srv->ev, &c->io, fd, EPOLLIN,
+	    server_conn_io, c) < 0) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		c->pid = cred.pid;
+	c->last_active = server_now(srv);
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	if (srv->nconns++ == 0) {
+		(void)sd_event_source_set_time(srv->sweep,
+		    c->last_active + USEC);
+		(void)sd_event_source_set_enabled(srv->sweep, SD_EVENT_ON);
+	}
+	srv->stats.connections++;
+}
+
+/* sd-event callback for a listening socket: accept all that wait. */
+static int
+server_accept(sd_event_source *s, int lfd, uint32_t revents, void *arg)
+{
+	struct server *srv = arg;
+	int fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED && server_warn_allowed(srv))
+				log_warn("accept: %s", strerror(errno));
+			return 0;
+		}
+		if (srv->nconns >= srv->cfg.max_clients)
+			server_refuse(srv, fd);
+		else
+			server_conn_new(srv, fd);
+	}
+}
+
+/* Create the server; nothing listens until server_listen(). */
+struct server *
+server_new(sd_event *ev, const struct config *cfg)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (srv == NULL)
+		return NULL;
+	srv->ev = ev;
+	srv->cfg = *cfg;
+	if (sd_event_add_time(ev, &srv->sweep, CLOCK_MONOTONIC, 0, USEC / 10,
+	    server_sweep, srv) < 0) {
+		free(srv);
+		return NULL;
+	}
+	(void)sd_event_source_set_enabled(srv->sweep, SD_EVENT_OFF);
+	return srv;
+}
+
+/* Open the store now, so a problem shows at start; 1 if it opened. */
+int
+server_open_store(struct server *srv)
+{
+	return server_store(srv) != NULL;
+}
+
+/* Save the counters in the store's meta database for tlspin stats. */
+void
+server_stats_save(struct server *srv)
+{
+	struct server_stats *st = &srv->stats;
+	struct store_txn *t;
+	char buf[512], err[STORE_ERR_MAX];
+	uint64_t now = 0;
+	int n;
+
+	if (srv->store == NULL)
+		return;
+	(void)sd_event_now(srv->ev, CLOCK_REALTIME, &now);
+	n = snprintf(buf, sizeof(buf), "saved=%llu\nmode=%s\nclients=%u\n"
+	    "connections=%llu\nrefused=%llu\ntimeouts=%llu\nrequests=%llu\n"
+	    "ok=%llu\nnotfound=%llu\ntemp=%llu\nperm=%llu\nobserved=%llu\n",
+	    (unsigned long long)(now / USEC), config_mode_name(srv->cfg.mode),
+	    srv->nconns, (unsigned long long)st->connections,
+	    (unsigned long long)st->refused, (unsigned long long)st->timeouts,
+	    (unsigned long long)st->requests, (unsigned long long)st->ok,
+	    (unsigned long long)st->notfound, (unsigned long long)st->temp,
+	    (unsigned long long)st->perm, (unsigned long long)st->observed);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return;
+	if (!store_begin(srv->store, &t, err, sizeof(err)) ||
+	    !store_txn_meta_put(t, "daemon", buf, (size_t)n, err,
+	    sizeof(err))) {
+		store_abort(t);
+		log_warn("cannot save counters: %s", err);
+		return;
+	}
+	if (!store_commit(t, err, sizeof(err)))
+		log_warn("cannot save counters: %s", err);
+}
+
+/* Apply settings that can change on reload. */
+void
+server_configure(struct server *srv, const struct config *cfg)
+{
+	srv->cfg.mode = cfg->mode;
+	srv->cfg.max_clients = cfg->max_clients;
+	srv->cfg.idle_timeout = cfg->idle_timeout;
+	srv->cfg.read_timeout = cfg->read_timeout;
+	srv->cfg.postfix_compat = cfg->postfix_compat;
+	memcpy(srv->cfg.map_name, cfg->map_name, sizeof(cfg->map_name));
+}
+
+/* Bind a Unix socket at path with the configured mode and group. */
+static int
+server_bind_unix(struct server *srv, struct listener *l, const char *path,
+    char *err, size_t errsz)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat sb;
+	struct group *gr = NULL;
+	mode_t old;
+	int fd, rc;
+
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (srv->cfg.unix_group[0] != '\0' &&
+	    (gr = getgrnam(srv->cfg.unix_group)) == NULL) {
+		snprintf(err, errsz, "unix_group %s: no such group",
+		    srv->cfg.unix_group);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto syserr;
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			snprintf(err, errsz, "cannot listen on %s: a file "
+			    "that is not a socket is in the way", path);
+			close(fd);
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			snprintf(err, errsz, "cannot listen on %s: another "
+			    "tlspind answers there", path);
+			close(fd);
+			return -1;
+		}
+		unlink(path);	/* stale socket of a stopped tlspind */
+		close(fd);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto syserr;
+	}
+	old = umask(0777);	/* nobody connects before chmod below */
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc != 0 || chmod(path, srv->cfg.unix_mode) != 0 ||
+	    (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) != 0)) {
+		snprintf(err, errsz, "cannot listen on %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memcpy(l->unlink_path, path, strlen(path) + 1);
+	return fd;
+syserr:
+	snprintf(err, errsz, "cannot create a socket for %s: %s", path,
+	    strerror(errno));
+	return -1;
+}
+
+/* Bind a TCP socket to "HOST:PORT" ("[::1]:PORT" for IPv6). */
+static int
+server_bind_inet(const char *hostport, char *err, size_t errsz)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE }, *res = NULL;
+	char host[CONFIG_ADDR_MAX];
+	const char *colon = strrchr(hostport, ':');
+	size_t hlen = (size_t)(colon - hostport);
+	int fd = -1, on = 1, rc;
+
+	if (hlen >= 2 && hostport[0] == '[' && hostport[hlen - 1] == ']') {
+		hostport++;
+		hlen -= 2;
+	}
+	memcpy(host, hostport, hlen);
+	host[hlen] = '\0';
+	rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errsz, "cannot listen on inet:%s: %s", host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) != 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		snprintf(err, errsz, "cannot listen on inet:%s:%s: %s", host,
+		    colon + 1, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* Watch one listening fd. */
+static int
+server_add_listener(struct server *srv, int fd, char *err, size_t errsz)
+{
+	struct listener *l = &srv->listeners[srv->nlisteners];
+
+	if (listen(fd, 1024) != 0 || sd_event_add_io(srv->ev, &l->io, fd,
+	    EPOLLIN, server_accept, srv) < 0) {
+		snprintf(err, errsz, "cannot listen: %s", strerror(errno));
+		close(fd);
+		return 0;
+	}
+	l->fd = fd;
+	srv->nlisteners++;
+	return 1;
+}
+
+/* Listen on the configured addresses, or on the sockets systemd passed
+ * (activated = number of LISTEN_FDS). */
+int
+server_listen(struct server *srv, int activated, char *err, size_t errsz)
+{
+	unsigned i;
+	int fd;
+
+	if (activated > CONFIG_LISTEN_MAX) {
+		snprintf(err, errsz, "systemd passed %d sockets; at most %d "
+		    "are supported", activated, CONFIG_LISTEN_MAX);
+		return 0;
+	}
+	for (i = 0; activated > 0 && i < (unsigned)activated; i++) {
+		fd = SD_LISTEN_FDS_START + (int)i;
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
+		    !server_add_listener(srv, fd, err, errsz))
+			return 0;
+	}
+	for (i = 0; activated <= 0 && i < srv->cfg.nlisten; i++) {
+		const char *a = srv->cfg.listen[i];
+		struct listener *l = &srv->listeners[srv->nlisteners];
+
+		fd = strncmp(a, "unix:", 5) == 0 ?
+		    server_bind_unix(srv, l, a + 5, err, errsz) :
+		    server_bind_inet(a + 5, err, errsz);
+		if (fd < 0 || !server_add_listener(srv, fd, err, errsz))
+			return 0;
+	}
+	return 1;
+}
+
+/* Stop listening, close every connection and the store. */
+void
+server_free(struct server *srv)
+{
+	unsigned i;
+
+	if (srv == NULL)
+		return;
+	while (srv->conns)
+		server_conn_close(srv->conns);
+	for (i = 0; i < srv->nlisteners; i++) {
+		sd_event_source_disable_unref(srv->listeners[i].io);
+		close(srv->listeners[i].fd);
+		if (srv->listeners[i].unlink_path[0] != '\0')
+			unlink(srv->listeners[i].unlink_path);
+	}
+	sd_event_source_disable_unref(srv->sweep);
+	store_close(srv->store);
+	free(srv);
+}
+
+/* Counters since start. */
+const struct server_stats *
+server_stats(const struct server *srv)
+{
+	return &srv->stats;
+}
+
+/* Connections open now. */
+unsigned
+server_clients(const struct server *srv)
+{
+	return srv->nconns;
+}

@@ -1,0 +1,714 @@
+/*
+ * NAME
+ *	store - the LMDB store shared by tlspind and the tlspin CLI
+ * SYNOPSIS
+ *	#include "store.h"
+ *
+ *	int store_open(out, dir, flags, err, errsz)
+ *	enum store_status store_lookup(s, key, keylen, now, reply, ...)
+ *	int store_begin(s, txn, err, errsz) ... store_commit(txn, err, errsz)
+ * DESCRIPTION
+ *	One LMDB environment in a directory holds three named databases:
+ *	"domains" (next-hop domain -> record, see record.c), "meta" (schema
+ *	version, log position, counters) and "events" (8-byte big-endian
+ *	sequence -> event record, a bounded audit trail). LMDB lets the
+ *	daemon and the CLI use it at once: readers never wait for the one
+ *	writer, and every write is one transaction that commits whole.
+ *
+ *	store_lookup() is the socketmap lookup path: one read transaction
+ *	(renewed, never reallocated), one get, a bounds-checked view of the
+ *	reply and its expiry, a copy, and a reset. It returns STORE_NOTFOUND
+ *	when there is no record, no reply (observing) or the reply expired,
+ *	and STORE_ERROR, never NOTFOUND, when LMDB or the record fails.
+ *
+ *	Errors are written to err as sentences naming the store and the
+ *	cause, ready for a person.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store.h"
+
+struct store {
+	MDB_env *env;
+	MDB_dbi domains, meta, events;
+	MDB_txn *rtxn;		/* reset between lookups, renewed for each */
+	int readonly;
+	char dir[4096];
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;
+};
+
+/* Format an error about the store into err. */
+static void
+store_errf(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+store_errf(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* A hint for the errors an admin can fix. */
+static const char *
+store_hint(int rc)
+{
+	switch (rc) {
+	case EACCES:
+	case EPERM:
+		return " (run as the user that owns the store, or use --store)";
+	case ENOENT:
+		return " (start tlspind once, or pin a domain, to create it)";
+	case MDB_MAP_FULL:
+		return " (the store reached its map size)";
+	case MDB_INVALID:
+	case MDB_CORRUPTED:
+		return " (not an LMDB store, or damaged: restore it from a "
+		    "backup or move it away)";
+	case MDB_VERSION_MISMATCH:
+		return " (written by a different LMDB version)";
+	default:
+		return "";
+	}
+}
+
+/* Virtual size of the map: LMDB files grow only as they are used. */
+static size_t
+store_map_size(void)
+{
+	const char *e = getenv("TLSPIN_MAP_SIZE_MB");
+	unsigned long mb;
+	char *end;
+
+	if (e != NULL) {
+		errno = 0;
+		mb = strtoul(e, &end, 10);
+		if (errno == 0 && *end == '\0' && mb >= 1 &&
+		    mb <= (sizeof(size_t) > 4 ? 1024UL * 1024 : 2048))
+			return (size_t)mb << 20;
+	}
+	return sizeof(size_t) > 4 ? (size_t)16 << 30 : (size_t)512 << 20;
+}
+
+/* Check or set the schema version inside txn. */
+static int
+store_schema(struct store *s, MDB_txn *txn, char *err, size_t errsz)
+{
+	MDB_val k = { 6, (void *)"schema" }, v;
+	unsigned char b[4];
+	unsigned ver;
+	int rc;
+
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && !s->readonly) {
+		b[0] = STORE_SCHEMA;
+		b[1] = b[2] = b[3] = 0;
+		v.mv_size = 4;
+		v.mv_data = b;
+		rc = mdb_put(txn, s->meta, &k, &v, 0);
+		if (rc == 0)
+			return 1;
+	}
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot read the schema version of "
+		    "store %s: %s", s->dir, mdb_strerror(rc));
+		return 0;
+	}
+	if (v.mv_size != 4) {
+		store_errf(err, errsz, "store %s has a malformed schema "
+		    "version", s->dir);
+		return 0;
+	}
+	memcpy(b, v.mv_data, 4);
+	ver = b[0] | (unsigned)b[1] << 8 | (unsigned)b[2] << 16 |
+	    (unsigned)b[3] << 24;
+	if (ver != STORE_SCHEMA) {
+		store_errf(err, errsz, "store %s has schema version %u, but "
+		    "this tlspin reads version %u%s", s->dir, ver,
+		    STORE_SCHEMA, ver > STORE_SCHEMA ?
+		    " (it was written by a newer tlspin: upgrade tlspin)" :
+		    " (it is damaged)");
+		return 0;
+	}
+	return 1;
+}
+
+/* Open (or create) the three named databases and check the schema. */
+static int
+store_open_dbs(struct store *s, char *err, size_t errsz)
+{
+	MDB_txn *txn;
+	unsigned flags = s->readonly ? 0 : MDB_CREATE;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "domains", flags, &s->domains);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "events", flags, &s->events);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot open the databases in store "
+		    "%s: %s%s", s->dir, mdb_strerror(rc),
+		    rc == MDB_NOTFOUND ? " (the store was never initialised: "
+		    "start tlspind once, or pin a domain)" : store_hint(rc));
+		if (txn != NULL)
+			mdb_txn_abort(txn);
+		return 0;
+	}
+	if (!store_schema(s, txn, err, errsz)) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot initialise store %s: %s%s",
+		    s->dir, mdb_strerror(rc), store_hint(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* Open the store in dir; see the file header. */
+int
+store_open(struct store **out, const char *dir, int flags, char *err,
+    size_t errsz)
+{
+	struct store *s;
+	unsigned envflags = MDB_NOTLS;
+	int rc, dead;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		store_errf(err, errsz, "out of memory opening store %s", dir);
+		return 0;
+	}
+	if (strlen(dir) >= sizeof(s->dir)) {
+		store_errf(err, errsz, "store path is too long: %s", dir);
+		free(s);
+		return 0;
+	}
+	memcpy(s->dir, dir, strlen(dir) + 1);
+	s->readonly = (flags & STORE_READONLY) != 0;
+	if (s->readonly)
+		envflags |= MDB_RDONLY;
+	if ((flags & STORE_CREATE) && mkdir(dir, 0750) != 0 &&
+	    errno != EEXIST) {
+		store_errf(err, errsz, "cannot create store directory %s: "
+		    "%s%s", dir, strerror(errno), store_hint(errno));
+		free(s);
+		return 0;
+	}
+	rc = mdb_env_create(&s->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(s->env, 4);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(s->env, store_map_size());
+	if (rc == 0)
+		rc = mdb_env_open(s->env, dir, envflags, 0640);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot open store %s: %s%s", dir,
+		    mdb_strerror(rc), store_hint(rc));
+		goto fail;
+	}
+	(void)mdb_reader_check(s->env, &dead);
+	if (!store_open_dbs(s, err, errsz))
+		goto fail;
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot start reading store %s: %s",
+		    dir, mdb_strerror(rc));
+		goto fail;
+	}
+	mdb_txn_reset(s->rtxn);
+	*out = s;
+	return 1;
+fail:
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	return 0;
+}
+
+/* Close the store and free it. */
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->rtxn != NULL)
+		mdb_txn_abort(s->rtxn);
+	mdb_env_close(s->env);
+	free(s);
+}
+
+/* The directory the store lives in. */
+const char *
+store_dir(const struct store *s)
+{
+	return s->dir;
+}
+
+/* The socketmap lookup path; see the file header. */
+enum store_status
+store_lookup(struct store *s, const char *key, size_t keylen, uint64_t now,
+    char *reply, size_t replysz, size_t *reply_len, const char **err)
+{
+	MDB_val k = { keylen, (void *)key }, v;
+	enum store_status st = STORE_NOTFOUND;
+	const char *view;
+	uint64_t expires;
+	size_t n;
+	int rc;
+
+	rc = mdb_txn_renew(s->rtxn);
+	if (rc != 0) {
+		*err = mdb_strerror(rc);
+		return STORE_ERROR;
+	}
+	rc = mdb_get(s->rtxn, s->domains, &k, &v);
+	if (rc == 0) {
+		if (!record_reply_view(v.mv_data, v.mv_size, &expires, &view,
+		    &n, err))
+			st = STORE_ERROR;
+		else if (n > 0 && (expires == 0 || expires > now)) {
+			if (n >= replysz) {
+				*err = "stored reply is larger than the "
+				    "reply buffer";
+				st = STORE_ERROR;
+			} else {
+				memcpy(reply, view, n);
+				reply[n] = '\0';
+				*reply_len = n;
+				st = STORE_OK;
+			}
+		}
+	} else if (rc != MDB_NOTFOUND) {
+		*err = mdb_strerror(rc);
+		st = STORE_ERROR;
+	}
+	mdb_txn_reset(s->rtxn);
+	return st;
+}
+
+/* Read and decode one record inside an LMDB transaction. */
+static enum store_status
+store_get_in(struct store *s, MDB_txn *txn, const char *key,
+    struct record *r, char *err, size_t errsz)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	const char *why;
+	int rc;
+
+	rc = mdb_get(txn, s->domains, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot read %s from store %s: %s",
+		    key, s->dir, mdb_strerror(rc));
+		return STORE_ERROR;
+	}
+	if (!record_decode(v.mv_data, v.mv_size, r, &why)) {
+		store_errf(err, errsz, "record for %s in store %s is corrupt: "
+		    "%s (pin or unpin it again to rewrite it)", key, s->dir,
+		    why);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+/* Start a short read transaction, reporting failure in err. */
+static MDB_txn *
+store_read_begin(struct store *s, char *err, size_t errsz)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot read store %s: %s", s->dir,
+		    mdb_strerror(rc));
+		return NULL;
+	}
+	return txn;
+}
+
+/* Read one domain's record. */
+enum store_status
+store_get(struct store *s, const char *key, struct record *r, char *err,
+    size_t errsz)
+{
+	MDB_txn *txn = store_read_begin(s, err, errsz);
+	enum store_status st;
+
+	if (txn == NULL)
+		return STORE_ERROR;
+	st = store_get_in(s, txn, key, r, err, errsz);
+	mdb_txn_abort(txn);
+	return st;
+}
+
+/* Call fn for each domain (whose key starts with prefix, if given), in
+ * key order; stops early when fn returns non-zero. 0 on a store error. */
+int
+store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
+    void *arg, char *err, size_t errsz)
+{
+	MDB_txn *txn = store_read_begin(s, err, errsz);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct record *r;
+	char key[KEY_MAX + 1];
+	size_t plen = prefix ? strlen(prefix) : 0;
+	const char *why;
+	int rc, ok = 1;
+
+	if (txn == NULL)
+		return 0;
+	r = malloc(sizeof(*r));
+	rc = r ? mdb_cursor_open(txn, s->domains, &cur) : ENOMEM;
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot list store %s: %s", s->dir,
+		    mdb_strerror(rc));
+		free(r);
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	k.mv_size = plen;
+	k.mv_data = (void *)prefix;
+	rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (plen && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0))
+			break;
+		if (k.mv_size > KEY_MAX)
+			continue;
+		memcpy(key, k.mv_data, k.mv_size);
+		key[k.mv_size] = '\0';
+		if (!record_decode(v.mv_data, v.mv_size, r, &why)) {
+			store_errf(err, errsz, "record for %s in store %s is "
+			    "corrupt: %s", key, s->dir, why);
+			ok = 0;
+			break;
+		}
+		if (fn(arg, key, k.mv_size, r) != 0)
+			break;
+	}
+	if (ok && rc != 0 && rc != MDB_NOTFOUND) {
+		store_errf(err, errsz, "cannot list store %s: %s", s->dir,
+		    mdb_strerror(rc));
+		ok = 0;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	free(r);
+	return ok;
+}
+
+/* Decode an 8-byte big-endian sequence number. */
+static uint64_t
+store_seq_decode(const MDB_val *k)
+{
+	const unsigned char *p = k->mv_data;
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 8 && i < k->mv_size; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Call fn for each event (of domain, if given), oldest first. */
+int
+store_events_foreach(struct store *s, const char *domain, store_event_fn fn,
+    void *arg, char *err, size_t errsz)
+{
+	MDB_txn *txn = store_read_begin(s, err, errsz);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct record_event *e;
+	const char *why;
+	int rc, ok = 1;
+
+	if (txn == NULL)
+		return 0;
+	e = malloc(sizeof(*e));
+	rc = e ? mdb_cursor_open(txn, s->events, &cur) : ENOMEM;
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot read events of store %s: %s",
+		    s->dir, mdb_strerror(rc));
+		free(e);
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (!record_event_decode(v.mv_data, v.mv_size, e, &why))
+			continue;	/* one bad event must not hide the rest */
+		if (domain && strcmp(domain, e->domain) != 0)
+			continue;
+		if (fn(arg, store_seq_decode(&k), e) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	free(e);
+	return ok;
+}
+
+/* Copy a meta value into buf; STORE_NOTFOUND-like 0 return with *len 0. */
+int
+store_meta_get(struct store *s, const char *name, void *buf, size_t bufsz,
+    size_t *len, char *err, size_t errsz)
+{
+	MDB_txn *txn = store_read_begin(s, err, errsz);
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc;
+
+	*len = 0;
+	if (txn == NULL)
+		return 0;
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == 0) {
+		*len = v.mv_size < bufsz ? v.mv_size : bufsz;
+		memcpy(buf, v.mv_data, *len);
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		store_errf(err, errsz, "cannot read %s from store %s: %s",
+		    name, s->dir, mdb_strerror(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* Sizes and counts for tlspin stats. */
+int
+store_info(struct store *s, struct store_info *info, char *err, size_t errsz)
+{
+	MDB_txn *txn = store_read_begin(s, err, errsz);
+	MDB_envinfo ei;
+	MDB_stat st;
+
+	memset(info, 0, sizeof(*info));
+	if (txn == NULL)
+		return 0;
+	if (mdb_stat(txn, s->domains, &st) == 0)
+		info->domains = st.ms_entries;
+	if (mdb_stat(txn, s->events, &st) == 0)
+		info->events = st.ms_entries;
+	if (mdb_stat(txn, s->meta, &st) == 0)
+		info->meta = st.ms_entries;
+	mdb_txn_abort(txn);
+	if (mdb_env_info(s->env, &ei) == 0 && mdb_env_stat(s->env, &st) == 0) {
+		info->map_size = ei.me_mapsize;
+		info->map_used = (ei.me_last_pgno + 1) * (size_t)st.ms_psize;
+		info->max_readers = ei.me_maxreaders;
+		info->readers = ei.me_numreaders;
+	}
+	info->schema = STORE_SCHEMA;
+	return 1;
+}
+
+/* Start the one write transaction. */
+int
+store_begin(struct store *s, struct store_txn **out, char *err, size_t errsz)
+{
+	struct store_txn *t;
+	int rc;
+
+	*out = NULL;
+	if (s->readonly) {
+		store_errf(err, errsz, "store %s is open read-only", s->dir);
+		return 0;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		store_errf(err, errsz, "out of memory");
+		return 0;
+	}
+	rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot write to store %s: %s%s",
+		    s->dir, mdb_strerror(rc), store_hint(rc));
+		free(t);
+		return 0;
+	}
+	t->s = s;
+	*out = t;
+	return 1;
+}
+
+/* Read a record inside the write transaction (sees its own writes). */
+enum store_status
+store_txn_get(struct store_txn *t, const char *key, struct record *r,
+    char *err, size_t errsz)
+{
+	return store_get_in(t->s, t->txn, key, r, err, errsz);
+}
+
+/* Write one domain record. */
+int
+store_txn_put(struct store_txn *t, const char *key, const struct record *r,
+    char *err, size_t errsz)
+{
+	unsigned char buf[RECORD_ENCODED_MAX];
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc;
+
+	v.mv_size = record_encode(r, buf, sizeof(buf));
+	v.mv_data = buf;
+	if (v.mv_size == 0 || k.mv_size == 0 || k.mv_size > KEY_MAX) {
+		store_errf(err, errsz, "cannot encode the record for %s",
+		    key);
+		return 0;
+	}
+	rc = mdb_put(t->txn, t->s->domains, &k, &v, 0);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot write %s to store %s: %s%s",
+		    key, t->s->dir, mdb_strerror(rc), store_hint(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* Delete one domain record; deleting a missing one is not an error. */
+int
+store_txn_del(struct store_txn *t, const char *key, char *err, size_t errsz)
+{
+	MDB_val k = { strlen(key), (void *)key };
+	int rc;
+
+	rc = mdb_del(t->txn, t->s->domains, &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		store_errf(err, errsz, "cannot delete %s from store %s: %s",
+		    key, t->s->dir, mdb_strerror(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* Drop the oldest events until at most STORE_EVENTS_MAX remain. */
+static int
+store_events_trim(struct store_txn *t, MDB_cursor *cur)
+{
+	MDB_stat st;
+	MDB_val k, v;
+	size_t extra;
+	int rc;
+
+	rc = mdb_stat(t->txn, t->s->events, &st);
+	if (rc != 0 || st.ms_entries <= STORE_EVENTS_MAX)
+		return rc;
+	extra = st.ms_entries - STORE_EVENTS_MAX;
+	while (extra-- > 0 && rc == 0) {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		if (rc == 0)
+			rc = mdb_cursor_del(cur, 0);
+	}
+	return rc;
+}
+
+/* Append one event to the audit trail, keeping it bounded. */
+int
+store_txn_event(struct store_txn *t, const struct record_event *e, char *err,
+    size_t errsz)
+{
+	unsigned char buf[EVENT_ENCODED_MAX], kb[8];
+	MDB_cursor *cur;
+	MDB_val k, v, last;
+	uint64_t seq = 1;
+	int rc, i;
+
+	v.mv_size = record_event_encode(e, buf, sizeof(buf));
+	v.mv_data = buf;
+	if (v.mv_size == 0) {
+		store_errf(err, errsz, "cannot encode an event for %s",
+		    e->domain);
+		return 0;
+	}
+	rc = mdb_cursor_open(t->txn, t->s->events, &cur);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot record an event in store %s: "
+		    "%s", t->s->dir, mdb_strerror(rc));
+		return 0;
+	}
+	rc = mdb_cursor_get(cur, &k, &last, MDB_LAST);
+	if (rc == 0)
+		seq = store_seq_decode(&k) + 1;
+	if (rc == 0 || rc == MDB_NOTFOUND) {
+		for (i = 0; i < 8; i++)
+			kb[i] = (unsigned char)(seq >> (8 * (7 - i)));
+		k.mv_size = 8;
+		k.mv_data = kb;
+		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+	}
+	if (rc == 0)
+		rc = store_events_trim(t, cur);
+	mdb_cursor_close(cur);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot record an event in store %s: "
+		    "%s%s", t->s->dir, mdb_strerror(rc), store_hint(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* Write a meta value. */
+int
+store_txn_meta_put(struct store_txn *t, const char *name, const void *val,
+    size_t len, char *err, size_t errsz)
+{
+	MDB_val k = { strlen(name), (void *)name }, v = { len, (void *)val };
+	int rc;
+
+	rc = mdb_put(t->txn, t->s->meta, &k, &v, 0);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot write %s to store %s: %s%s",
+		    name, t->s->dir, mdb_strerror(rc), store_hint(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* Commit the write transaction; the handle is freed either way. */
+int
+store_commit(struct store_txn *t, char *err, size_t errsz)
+{
+	int rc = mdb_txn_commit(t->txn);
+
+	if (rc != 0)
+		store_errf(err, errsz, "cannot commit to store %s: %s%s",
+		    t->s->dir, mdb_strerror(rc), store_hint(rc));
+	free(t);
+	return rc == 0;
+}
+
+/* Abandon the write transaction. */
+void
+store_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}

@@ -1,0 +1,75 @@
+/* store.h: the LMDB store shared by tlspind and tlspin (see store.c). */
+#ifndef TLSPIN_STORE_H
+#define TLSPIN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define STORE_SCHEMA 1		/* layout of the named databases */
+#define STORE_EVENTS_MAX 100000	/* audit trail keeps this many events */
+#define STORE_ERR_MAX 512
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOTFOUND,
+	STORE_ERROR
+};
+
+enum store_open_flags {
+	STORE_READONLY = 1,	/* never write (read-only commands) */
+	STORE_CREATE = 2	/* create the directory and databases */
+};
+
+struct store;
+struct store_txn;
+
+struct store_info {
+	size_t domains, events, meta;
+	size_t map_size, map_used;
+	unsigned schema;
+	unsigned max_readers, readers;
+};
+
+typedef int (*store_domain_fn)(void *arg, const char *key, size_t keylen,
+    const struct record *r);
+typedef int (*store_event_fn)(void *arg, uint64_t seq,
+    const struct record_event *e);
+
+int store_open(struct store **out, const char *dir, int flags, char *err,
+    size_t errsz);
+void store_close(struct store *s);
+const char *store_dir(const struct store *s);
+
+enum store_status store_lookup(struct store *s, const char *key,
+    size_t keylen, uint64_t now, char *reply, size_t replysz,
+    size_t *reply_len, const char **err);
+
+enum store_status store_get(struct store *s, const char *key,
+    struct record *r, char *err, size_t errsz);
+int store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
+    void *arg, char *err, size_t errsz);
+int store_events_foreach(struct store *s, const char *domain,
+    store_event_fn fn, void *arg, char *err, size_t errsz);
+int store_meta_get(struct store *s, const char *name, void *buf,
+    size_t bufsz, size_t *len, char *err, size_t errsz);
+int store_info(struct store *s, struct store_info *info, char *err,
+    size_t errsz);
+
+int store_begin(struct store *s, struct store_txn **out, char *err,
+    size_t errsz);
+enum store_status store_txn_get(struct store_txn *t, const char *key,
+    struct record *r, char *err, size_t errsz);
+int store_txn_put(struct store_txn *t, const char *key,
+    const struct record *r, char *err, size_t errsz);
+int store_txn_del(struct store_txn *t, const char *key, char *err,
+    size_t errsz);
+int store_txn_event(struct store_txn *t, const struct record_event *e,
+    char *err, size_t errsz);
+int store_txn_meta_put(struct store_txn *t, const char *name,
+    const void *val, size_t len, char *err, size_t errsz);
+int store_commit(struct store_txn *t, char *err, size_t errsz);
+void store_abort(struct store_txn *t);
+
+#endif

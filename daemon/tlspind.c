@@ -1,0 +1,469 @@
+/*
+ * NAME
+ *	tlspind - TLS policy daemon for Postfix's smtp_tls_policy_maps
+ * SYNOPSIS
+ *	tlspind [-c FILE] [--foreground] [--store DIR] [--listen ADDR]...
+ *		[--mode enforce|observe] [--debug] [--check-config]
+ * DESCRIPTION
+ *	Reads tlspin.conf, applies command-line overrides, listens (or takes
+ *	the sockets systemd passes), opens the store and answers socketmap
+ *	queries until SIGTERM. SIGHUP re-reads the config: a bad file is
+ *	reported and the running settings stay. SIGUSR1 logs the counters.
+ *	With systemd it reports READY=1, RELOADING=1 and STOPPING=1 and
+ *	pets the watchdog when WATCHDOG_USEC is set. Without --foreground
+ *	it detaches, and exits non-zero if the detached daemon fails to
+ *	start, so init scripts see the failure.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+#define TLSPIND_OVERRIDES_MAX (CONFIG_LISTEN_MAX + 8)
+
+/* Command-line settings, re-applied over the file at every reload. */
+struct tlspind_override {
+	const char *key;
+	const char *value;
+};
+
+struct tlspind {
+	const char *config_file;
+	int config_given;
+	struct tlspind_override over[TLSPIND_OVERRIDES_MAX];
+	unsigned nover;
+	char listen_joined[CONFIG_LISTEN_MAX * CONFIG_ADDR_MAX];
+	struct config cfg;
+	sd_event *ev;
+	struct server *srv;
+	int ready_fd;		/* pipe to the waiting parent, or -1 */
+};
+
+static void
+tlspind_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tlspind [options]\n"
+	    "Answer Postfix smtp_tls_policy_maps socketmap queries from the "
+	    "tlspin store.\n\n"
+	    "  -c, --config FILE     settings file (default %s)\n"
+	    "  -f, --foreground      stay in the foreground, log to stderr\n"
+	    "  -s, --store DIR       store directory (overrides 'store')\n"
+	    "  -l, --listen ADDR     unix:PATH or inet:HOST:PORT; repeat for "
+	    "several\n"
+	    "                        (overrides 'listen')\n"
+	    "  -m, --mode MODE       enforce or observe (overrides 'mode')\n"
+	    "  -d, --debug           log debug messages\n"
+	    "  -n, --check-config    check the settings, print them, exit\n"
+	    "  -h, --help            this help\n"
+	    "  -V, --version         print the version\n\n"
+	    "Signals: HUP reloads the settings (a bad file keeps the old "
+	    "ones), USR1 logs\ncounters, TERM stops. See tlspind(8), "
+	    "tlspin.conf(5).\n", TLSPIN_CONFIG_FILE);
+}
+
+/* Remember a command-line setting. */
+static int
+tlspind_override(struct tlspind *d, const char *key, const char *value)
+{
+	if (d->nover == TLSPIND_OVERRIDES_MAX)
+		return 0;
+	d->over[d->nover].key = key;
+	d->over[d->nover++].value = value;
+	return 1;
+}
+
+/* Build a config: defaults, then the file, then the command line. */
+static int
+tlspind_load(struct tlspind *d, struct config *c, char *err, size_t errsz)
+{
+	unsigned i;
+
+	config_defaults(c);
+	if (!config_load(c, d->config_file, d->config_given, err, errsz))
+		return 0;
+	for (i = 0; i < d->nover; i++) {
+		char why[CONFIG_ERR_MAX];
+
+		if (!config_set(c, d->over[i].key, d->over[i].value,
+		    strlen(d->over[i].value), why, sizeof(why))) {
+			snprintf(err, errsz, "command line: %s", why);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Print the settings in force, like postconf -n. */
+static void
+tlspind_print_config(const struct config *c)
+{
+	unsigned i;
+
+	printf("store = %s\nlisten =", c->store);
+	for (i = 0; i < c->nlisten; i++)
+		printf(" %s", c->listen[i]);
+	printf("\nmap_name = %s\nmode = %s\nunix_mode = %04o\n"
+	    "unix_group = %s\nuser = %s\nmax_clients = %u\n"
+	    "idle_timeout = %llus\nread_timeout = %llus\n"
+	    "postfix_compat = %u.%u\ndebug = %s\n", c->map_name,
+	    config_mode_name(c->mode), c->unix_mode, c->unix_group,
+	    c->user, c->max_clients, (unsigned long long)c->idle_timeout,
+	    (unsigned long long)c->read_timeout, c->postfix_compat / 100,
+	    c->postfix_compat % 100, c->debug ? "yes" : "no");
+}
+
+/* Parse the command line into d; exits on --help, --version, errors. */
+static void
+tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "store", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	size_t used = 0;
+	int o, ok = 1;
+
+	while ((o = getopt_long(argc, argv, "c:fs:l:m:dnhV", opts,
+	    NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			d->config_file = optarg;
+			d->config_given = 1;
+			break;
+		case 'f':
+			d->ready_fd = -2;	/* marks foreground */
+			break;
+		case 's':
+			ok = tlspind_override(d, "store", optarg);
+			break;
+		case 'l':
+			/* repeated --listen options add up to one list */
+			if (used + strlen(optarg) + 2 > sizeof(d->listen_joined)) {
+				ok = 0;
+				break;
+			}
+			used += (size_t)snprintf(d->listen_joined + used,
+			    sizeof(d->listen_joined) - used, "%s%s",
+			    used ? " " : "", optarg);
+			break;
+		case 'm':
+			ok = tlspind_override(d, "mode", optarg);
+			break;
+		case 'd':
+			ok = tlspind_override(d, "debug", "yes");
+			break;
+		case 'n':
+			*check = 1;
+			break;
+		case 'h':
+			tlspind_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tlspind %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			tlspind_usage(stderr);
+			exit(2);
+		}
+		if (!ok) {
+			fprintf(stderr, "tlspind: too many command-line "
+			    "settings\n");
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tlspind: unexpected argument \"%s\" (see "
+		    "tlspind --help)\n", argv[optind]);
+		exit(2);
+	}
+	if (used > 0)
+		(void)tlspind_override(d, "listen", d->listen_joined);
+}
+
+/* Detach; the parent waits until the child reports ready or failed. */
+static void
+tlspind_daemonize(struct tlspind *d)
+{
+	char msg[1024];
+	int p[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p) != 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "tlspind: cannot detach: %s\n",
+		    strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], msg, sizeof(msg) - 1);
+		if (n == 2 && memcmp(msg, "ok", 2) == 0)
+			exit(0);
+		msg[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "tlspind: %s\n", n > 0 ? msg :
+		    "the daemon died while starting");
+		exit(1);
+	}
+	close(p[0]);
+	d->ready_fd = p[1];
+	if (setsid() < 0 || chdir("/") != 0) {
+		/* still attached: not fatal */
+	}
+	log_init("tlspind", LOG_TARGET_SYSLOG);
+}
+
+/* Tell the waiting parent how the start went; detach stdio on success. */
+static void
+tlspind_report(struct tlspind *d, const char *failure)
+{
+	const char *m = failure ? failure : "ok";
+	int fd;
+
+	if (d->ready_fd < 0)
+		return;
+	if (write(d->ready_fd, m, strlen(m)) < 0) {
+		/* parent gone: nobody to tell */
+	}
+	close(d->ready_fd);
+	d->ready_fd = -1;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+/* Become the configured user, after binding sockets. */
+static int
+tlspind_drop(const struct config *c, char *err, size_t errsz)
+{
+	struct passwd *pw;
+
+	if (c->user[0] == '\0') {
+		if (geteuid() == 0)
+			log_warn("running as root: set user = tlspin in %s so "
+			    "a bug cannot become a root compromise",
+			    TLSPIN_CONFIG_FILE);
+		return 1;
+	}
+	pw = getpwnam(c->user);
+	if (pw == NULL) {
+		snprintf(err, errsz, "user = %s: no such user", c->user);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		if (geteuid() == pw->pw_uid)
+			return 1;
+		snprintf(err, errsz, "user = %s: cannot switch users without "
+		    "root", c->user);
+		return 0;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		snprintf(err, errsz, "cannot become user %s: %s", c->user,
+		    strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+/* Log the counters. */
+static void
+tlspind_log_stats(struct tlspind *d)
+{
+	const struct server_stats *st = server_stats(d->srv);
+
+	log_info("clients=%u connections=%llu refused=%llu timeouts=%llu "
+	    "requests=%llu ok=%llu notfound=%llu temp=%llu perm=%llu "
+	    "observed=%llu", server_clients(d->srv),
+	    (unsigned long long)st->connections,
+	    (unsigned long long)st->refused, (unsigned long long)st->timeouts,
+	    (unsigned long long)st->requests, (unsigned long long)st->ok,
+	    (unsigned long long)st->notfound, (unsigned long long)st->temp,
+	    (unsigned long long)st->perm, (unsigned long long)st->observed);
+}
+
+/* Warn about settings that only a restart applies. */
+static void
+tlspind_restart_only(const struct config *old, const struct config *new)
+{
+	if (strcmp(old->store, new->store) != 0 ||
+	    old->nlisten != new->nlisten ||
+	    memcmp(old->listen, new->listen, sizeof(old->listen)) != 0 ||
+	    old->unix_mode != new->unix_mode ||
+	    strcmp(old->unix_group, new->unix_group) != 0 ||
+	    strcmp(old->user, new->user) != 0)
+		log_warn("store, listen, unix_mode, unix_group or user "
+		    "changed: restart tlspind to apply them (kept the "
+		    "running ones)");
+}
+
+/* SIGHUP: reload the settings, keeping the old ones if the file is bad. */
+static int
+tlspind_on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
+    void *arg)
+{
+	struct tlspind *d = arg;
+	struct config *c = malloc(sizeof(*c));
+	char err[CONFIG_ERR_MAX];
+
+	(void)sd_notify(0, "RELOADING=1\nSTATUS=Reloading settings");
+	if (c == NULL || !tlspind_load(d, c, err, sizeof(err))) {
+		log_err("reload failed, keeping the running settings: %s",
+		    c ? err : "out of memory");
+	} else {
+		tlspind_restart_only(&d->cfg, c);
+		log_set_debug(c->debug);
+		server_configure(d->srv, c);
+		d->cfg.mode = c->mode;
+		log_info("reloaded %s: mode = %s, map_name = %s",
+		    d->config_file, config_mode_name(c->mode), c->map_name);
+	}
+	free(c);
+	(void)sd_notify(0, "READY=1\nSTATUS=Answering policy queries");
+	return 0;
+}
+
+static int
+tlspind_on_term(sd_event_source *s, const struct signalfd_siginfo *si,
+    void *arg)
+{
+	(void)sd_notify(0, "STOPPING=1");
+	log_info("stopping on signal %u", si->ssi_signo);
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int
+tlspind_on_usr1(sd_event_source *s, const struct signalfd_siginfo *si,
+    void *arg)
+{
+	tlspind_log_stats(arg);
+	return 0;
+}
+
+/* Every minute: keep the counters in the store for tlspin stats. */
+static int
+tlspind_on_minute(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct tlspind *d = arg;
+
+	server_stats_save(d->srv);
+	return sd_event_source_set_time(s, usec + 60 * 1000000ULL);
+}
+
+/* Set up the loop, signals, server; 0 with err on failure. */
+static int
+tlspind_start(struct tlspind *d, char *err, size_t errsz)
+{
+	sigset_t ss;
+	sd_event_source *minute;
+	uint64_t now;
+	int n;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGUSR1);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &ss, NULL) != 0 ||
+	    sd_event_default(&d->ev) < 0 ||
+	    sd_event_add_signal(d->ev, NULL, SIGTERM, tlspind_on_term, d) < 0 ||
+	    sd_event_add_signal(d->ev, NULL, SIGINT, tlspind_on_term, d) < 0 ||
+	    sd_event_add_signal(d->ev, NULL, SIGHUP, tlspind_on_hup, d) < 0 ||
+	    sd_event_add_signal(d->ev, NULL, SIGUSR1, tlspind_on_usr1, d) < 0 ||
+	    sd_event_now(d->ev, CLOCK_MONOTONIC, &now) < 0 ||
+	    sd_event_add_time(d->ev, &minute, CLOCK_MONOTONIC,
+	    now + 60 * 1000000ULL, 1000000ULL, tlspind_on_minute, d) < 0 ||
+	    sd_event_set_watchdog(d->ev, 1) < 0) {
+		snprintf(err, errsz, "cannot set up the event loop");
+		return 0;
+	}
+	(void)sd_event_source_set_enabled(minute, SD_EVENT_ON);
+	d->srv = server_new(d->ev, &d->cfg);
+	if (d->srv == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return 0;
+	}
+	n = sd_listen_fds(1);
+	if (!server_listen(d->srv, n, err, errsz) ||
+	    !tlspind_drop(&d->cfg, err, errsz))
+		return 0;
+	if (!server_open_store(d->srv))
+		log_warn("starting without a store: every lookup answers "
+		    "TEMP, so Postfix defers mail, until %s opens",
+		    d->cfg.store);
+	log_info("answering map %s on %s%s, mode = %s, store %s",
+	    d->cfg.map_name, n > 0 ? "sockets from systemd" :
+	    d->cfg.listen[0], n <= 0 && d->cfg.nlisten > 1 ? " and more" : "",
+	    config_mode_name(d->cfg.mode), d->cfg.store);
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tlspind *d = calloc(1, sizeof(*d));
+	char err[CONFIG_ERR_MAX + 64];
+	int check = 0, rc;
+
+	if (d == NULL)
+		return 1;
+	d->config_file = TLSPIN_CONFIG_FILE;
+	d->ready_fd = -1;
+	log_init("tlspind", getenv("JOURNAL_STREAM") ? LOG_TARGET_JOURNAL :
+	    LOG_TARGET_STDERR);
+	tlspind_args(d, argc, argv, &check);
+	if (!tlspind_load(d, &d->cfg, err, sizeof(err))) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (check) {
+		tlspind_print_config(&d->cfg);
+		return 0;
+	}
+	log_set_debug(d->cfg.debug);
+	if (d->ready_fd == -1)
+		tlspind_daemonize(d);
+	if (!tlspind_start(d, err, sizeof(err))) {
+		log_err("%s", err);
+		tlspind_report(d, err);
+		return 1;
+	}
+	tlspind_report(d, NULL);
+	(void)sd_notify(0, "READY=1\nSTATUS=Answering policy queries");
+	rc = sd_event_loop(d->ev);
+	tlspind_log_stats(d);
+	server_stats_save(d->srv);
+	server_free(d->srv);
+	sd_event_unref(d->ev);
+	free(d);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,1 @@
+# automake fragment for t/fuzz (included from Makefile.am)

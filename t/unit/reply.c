@@ -1,0 +1,3 @@
+#include "autoconf.h"
+#include "tap.h"
+int main(void) { return tap_done(); }

@@ -1,0 +1,43 @@
+/* cli.h: helpers shared by the tlspin commands (see cli.c). */
+#ifndef TLSPIN_CLI_H
+#define TLSPIN_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "record.h"
+#include "store.h"
+
+/* Exit codes, documented in tlspin(1). */
+enum cli_exit {
+	EXIT_OKAY = 0,
+	EXIT_NOTFOUND = 1,
+	EXIT_USAGE = 2,
+	EXIT_STORE = 3,
+	EXIT_DAEMON = 4
+};
+
+struct cli {
+	const char *store_arg;	/* --store, or NULL */
+	const char *config_file;
+	int config_given;
+	struct config cfg;	/* the daemon's settings, for defaults */
+	const char *store_path;	/* what we open */
+};
+
+int cli_setup(struct cli *c);
+int cli_open(struct cli *c, int flags, struct store **out);
+int cli_key(const char *arg, char *out);
+uint64_t cli_now(void);
+void cli_time(char *buf, size_t bufsz, uint64_t t);
+const char *cli_answer(const struct record *r, uint64_t now, char *buf,
+    size_t bufsz);
+void cli_record_text(FILE *f, const char *key, const struct record *r,
+    uint64_t now);
+void cli_record_json(FILE *f, const char *key, const struct record *r,
+    uint64_t now);
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

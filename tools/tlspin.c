@@ -1,0 +1,954 @@
+/*
+ * NAME
+ *	tlspin - inspect and pin next-hop domains in the tlspin store
+ * SYNOPSIS
+ *	tlspin [--store DIR] [-c FILE] COMMAND [ARGS]
+ * DESCRIPTION
+ *	The admin's tool. It opens the same LMDB store as tlspind (LMDB
+ *	lets both work at once) and has one function per command:
+ *	pin, unpin, show, list, query, import, export, stats. Each command
+ *	takes --help. Exit codes: 0 done, 1 not found, 2 usage error,
+ *	3 store error, 4 the daemon did not answer OK/NOTFOUND (query).
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netdb.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "key.h"
+#include "netstring.h"
+#include "policy.h"
+#include "reply.h"
+
+struct cmd {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *usage;
+};
+
+static const struct cmd *cmd_find(const char *name);
+
+/* Print a command's usage; returns EXIT_OKAY for --help. */
+static int
+cmd_help(const char *name)
+{
+	const struct cmd *k = cmd_find(name);
+
+	printf("usage: tlspin [--store DIR] %s %s", name, k->usage);
+	return EXIT_OKAY;
+}
+
+/* Parse DURATION|never for --expires into an absolute time (0 = never). */
+static int
+cmd_expires(const char *arg, uint64_t now, uint64_t *out)
+{
+	uint64_t secs;
+
+	if (strcmp(arg, "never") == 0) {
+		*out = 0;
+		return 1;
+	}
+	if (!config_duration_parse(arg, strlen(arg), &secs) || secs == 0)
+		return 0;
+	*out = now + secs;
+	return 1;
+}
+
+/* Write one record and its event in one transaction. */
+static int
+cmd_write(struct store *s, const char *key, const struct record *r,
+    const struct record_event *e, int del)
+{
+	char err[STORE_ERR_MAX];
+	struct store_txn *t;
+
+	if (!store_begin(s, &t, err, sizeof(err)))
+		goto fail;
+	if ((del ? !store_txn_del(t, key, err, sizeof(err)) :
+	    !store_txn_put(t, key, r, err, sizeof(err))) ||
+	    !store_txn_event(t, e, err, sizeof(err))) {
+		store_abort(t);
+		goto fail;
+	}
+	if (store_commit(t, err, sizeof(err)))
+		return EXIT_OKAY;
+fail:
+	fprintf(stderr, "tlspin: %s\n", err);
+	return EXIT_STORE;
+}
+
+/* Fill an event. */
+static void
+cmd_event(struct record_event *e, const char *key, int old_state,
+    int new_state, uint64_t now, const char *reason)
+{
+	memset(e, 0, sizeof(*e));
+	e->time = now;
+	e->old_state = (uint8_t)old_state;
+	e->new_state = (uint8_t)new_state;
+	e->domain_len = (uint16_t)strlen(key);
+	memcpy(e->domain, key, e->domain_len);
+	e->reason_len = (uint16_t)snprintf(e->reason, sizeof(e->reason),
+	    "%s", reason);
+	if (e->reason_len >= sizeof(e->reason))
+		e->reason_len = sizeof(e->reason) - 1;
+}
+
+/* Build "level match=..." and validate it like every reply. */
+static int
+cmd_policy(struct cli *c, const char *level, const char *match,
+    char *out, size_t outsz, enum policy_level *lv)
+{
+	char text[REPLY_MAX + 64];
+	const char *why;
+	int n;
+
+	if (!policy_level_parse(level, strlen(level), lv))
+		return cli_usage_error("pin", "unknown level \"%s\" (expected "
+		    "encrypt, secure, verify, dane-only, none, may, dane or "
+		    "fingerprint)", level);
+	n = snprintf(text, sizeof(text), "%s%s%s", level, match ? " match=" :
+	    "", match ? match : "");
+	if (n < 0 || (size_t)n >= sizeof(text) ||
+	    reply_build(out, outsz, text, (size_t)n, c->cfg.postfix_compat,
+	    &why) == 0)
+		return cli_usage_error("pin", "policy \"%s\" would be rejected "
+		    "by Postfix %u.%u: %s", text, c->cfg.postfix_compat / 100,
+		    c->cfg.postfix_compat % 100, n < 0 ? "too long" : why);
+	return EXIT_OKAY;
+}
+
+/* Turn an existing (or empty) record into a manual pin. */
+static void
+cmd_pin_record(struct record *r, enum policy_level lv, const char *reply,
+    const char *match, const char *note, uint64_t expires, uint64_t now,
+    enum policy_source source)
+{
+	r->state = STATE_MANUAL;
+	r->source = (uint8_t)source;
+	r->level = (uint8_t)lv;
+	r->expires = expires;
+	r->reply_len = (uint16_t)strlen(reply);
+	memcpy(r->reply, reply, r->reply_len + 1);
+	r->match_len = (uint16_t)strlen(match);
+	memcpy(r->match, match, r->match_len + 1);
+	if (note != NULL) {
+		r->note_len = (uint16_t)strlen(note);
+		memcpy(r->note, note, r->note_len + 1);
+	}
+	r->pinned_at = now;
+	r->updated = now;
+}
+
+/* tlspin pin DOMAIN --level L [--match A:B] [--expires D] [--note T] */
+static int
+cmd_pin(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "level", required_argument, NULL, 'l' },
+		{ "match", required_argument, NULL, 'm' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *level = NULL, *match = NULL, *note = NULL, *exp = "never";
+	char key[KEY_MAX + 1], reply[REPLY_MAX + 1], err[STORE_ERR_MAX];
+	char reason[EVENT_REASON_MAX], t[64];
+	struct record *r;
+	struct record_event e;
+	struct store *s;
+	enum policy_level lv;
+	enum store_status st;
+	uint64_t now = cli_now(), expires;
+	int o, rc, old;
+
+	while ((o = getopt_long(argc, argv, "l:m:e:n:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'l': level = optarg; break;
+		case 'm': match = optarg; break;
+		case 'e': exp = optarg; break;
+		case 'n': note = optarg; break;
+		case 'h': return cmd_help("pin");
+		default: return cli_usage_error("pin", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("pin", "expected one DOMAIN");
+	if (level == NULL)
+		return cli_usage_error("pin", "--level is required");
+	if (!cli_key(argv[optind], key))
+		return EXIT_USAGE;
+	if (!cmd_expires(exp, now, &expires))
+		return cli_usage_error("pin", "--expires %s: expected a "
+		    "duration such as 90d, 12h or never", exp);
+	if (note != NULL && strlen(note) > RECORD_NOTE_MAX)
+		return cli_usage_error("pin", "--note is longer than %d bytes",
+		    RECORD_NOTE_MAX);
+	if (match != NULL && strlen(match) > RECORD_MATCH_MAX)
+		return cli_usage_error("pin", "--match is too long");
+	if ((rc = cmd_policy(c, level, match, reply, sizeof(reply), &lv)) != 0)
+		return rc;
+	if ((rc = cli_open(c, STORE_CREATE, &s)) != 0)
+		return rc;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return EXIT_STORE;
+	st = store_get(s, key, r, err, sizeof(err));
+	if (st == STORE_ERROR)
+		fprintf(stderr, "tlspin: warning: %s; writing a new record\n",
+		    err);
+	old = st == STORE_OK ? r->state : EVENT_STATE_NONE;
+	if (st != STORE_OK)
+		memset(r, 0, sizeof(*r));
+	cmd_pin_record(r, lv, reply, match ? match : "", note, expires, now,
+	    SOURCE_MANUAL);
+	cli_time(t, sizeof(t), expires);
+	snprintf(reason, sizeof(reason), "pinned by admin: %.400s (expires %s)%s%.500s",
+	    reply, t, note ? ": " : "", note ? note : "");
+	cmd_event(&e, key, old, STATE_MANUAL, now, reason);
+	rc = cmd_write(s, key, r, &e, 0);
+	if (rc == EXIT_OKAY)
+		printf("%s: OK %s (expires %s)\n", key, reply, t);
+	free(r);
+	store_close(s);
+	return rc;
+}
+
+/* tlspin unpin DOMAIN */
+static int
+cmd_unpin(struct cli *c, int argc, char **argv)
+{
+	char key[KEY_MAX + 1], err[STORE_ERR_MAX];
+	struct record_event e;
+	struct record *r;
+	struct store *s;
+	enum store_status st;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		return cmd_help("unpin");
+	if (argc != 2)
+		return cli_usage_error("unpin", "expected one DOMAIN");
+	if (!cli_key(argv[1], key))
+		return EXIT_USAGE;
+	if ((rc = cli_open(c, 0, &s)) != 0)
+		return rc;
+	r = malloc(sizeof(*r));
+	st = r ? store_get(s, key, r, err, sizeof(err)) : STORE_ERROR;
+	if (st == STORE_NOTFOUND) {
+		fprintf(stderr, "tlspin: %s is not in store %s\n", key,
+		    c->store_path);
+		rc = EXIT_NOTFOUND;
+	} else {
+		/* a corrupt record can still be removed */
+		cmd_event(&e, key, st == STORE_OK ? r->state : EVENT_STATE_NONE,
+		    EVENT_STATE_NONE, cli_now(), "unpinned by admin");
+		rc = cmd_write(s, key, NULL, &e, 1);
+		if (rc == EXIT_OKAY)
+			printf("%s: removed\n", key);
+	}
+	free(r);
+	store_close(s);
+	return rc;
+}
+
+/* Read --json and --help for the simple commands; returns -1 to go on. */
+static int
+cmd_flags(const char *name, int argc, char **argv, int *json, int *idx)
+{
+	int i;
+
+	*json = 0;
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = 1;
+		else if (strcmp(argv[i], "--help") == 0)
+			return cmd_help(name);
+		else
+			return cli_usage_error(name, "unknown option %s",
+			    argv[i]);
+	}
+	*idx = i;
+	return -1;
+}
+
+/* tlspin show DOMAIN [--json] */
+static int
+cmd_show(struct cli *c, int argc, char **argv)
+{
+	char key[KEY_MAX + 1], err[STORE_ERR_MAX];
+	struct record *r;
+	struct store *s;
+	enum store_status st;
+	int json, i, rc;
+
+	if ((rc = cmd_flags("show", argc, argv, &json, &i)) >= 0)
+		return rc;
+	if (i + 1 != argc)
+		return cli_usage_error("show", "expected one DOMAIN");
+	if (!cli_key(argv[i], key))
+		return EXIT_USAGE;
+	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
+		return rc;
+	r = malloc(sizeof(*r));
+	st = r ? store_get(s, key, r, err, sizeof(err)) : STORE_ERROR;
+	if (st == STORE_OK && json) {
+		cli_record_json(stdout, key, r, cli_now());
+		putchar('\n');
+	} else if (st == STORE_OK)
+		cli_record_text(stdout, key, r, cli_now());
+	else if (st == STORE_NOTFOUND)
+		fprintf(stderr, "tlspin: %s is not in store %s (Postfix gets "
+		    "NOTFOUND: opportunistic TLS)\n", key, c->store_path);
+	else
+		fprintf(stderr, "tlspin: %s\n", r ? err : "out of memory");
+	free(r);
+	store_close(s);
+	return st == STORE_OK ? EXIT_OKAY : st == STORE_NOTFOUND ?
+	    EXIT_NOTFOUND : EXIT_STORE;
+}
+
+struct cmd_list_ctx {
+	int json, have_state;
+	enum policy_state state;
+	size_t n;
+	uint64_t now;
+};
+
+/* Print one line (or JSON object) of tlspin list. */
+static int
+cmd_list_one(void *arg, const char *key, size_t keylen,
+    const struct record *r)
+{
+	struct cmd_list_ctx *x = arg;
+	char t[64], ans[REPLY_MAX + 16];
+
+	if (x->have_state && r->state != x->state)
+		return 0;
+	if (x->json) {
+		fputs(x->n ? ",\n" : "\n", stdout);
+		cli_record_json(stdout, key, r, x->now);
+	} else {
+		cli_time(t, sizeof(t), r->expires);
+		printf("%-40s %-9s %-20s %s\n", key,
+		    policy_state_name(r->state), t,
+		    cli_answer(r, x->now, ans, sizeof(ans)));
+	}
+	x->n++;
+	return 0;
+}
+
+/* tlspin list [--state S] [--json] */
+static int
+cmd_list(struct cli *c, int argc, char **argv)
+{
+	struct cmd_list_ctx x = { 0 };
+	char err[STORE_ERR_MAX];
+	struct store *s;
+	int i, rc, ok;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			x.json = 1;
+		else if (strcmp(argv[i], "--help") == 0)
+			return cmd_help("list");
+		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
+			if (!policy_state_parse(argv[++i], &x.state))
+				return cli_usage_error("list", "unknown state "
+				    "\"%s\" (expected observing, encrypt, "
+				    "secure, manual, expired or dane)",
+				    argv[i]);
+			x.have_state = 1;
+		} else
+			return cli_usage_error("list", "unexpected argument "
+			    "%s", argv[i]);
+	}
+	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
+		return rc;
+	x.now = cli_now();
+	if (x.json)
+		fputs("[", stdout);
+	else
+		printf("%-40s %-9s %-20s %s\n", "DOMAIN", "STATE", "EXPIRES",
+		    "POSTFIX GETS");
+	ok = store_foreach(s, NULL, cmd_list_one, &x, err, sizeof(err));
+	if (x.json)
+		fputs("\n]\n", stdout);
+	store_close(s);
+	if (!ok) {
+		fprintf(stderr, "tlspin: %s\n", err);
+		return EXIT_STORE;
+	}
+	return EXIT_OKAY;
+}
+
+/* Connect to unix:PATH, a bare PATH, or HOST:PORT; -1 with a message. */
+static int
+cmd_connect(const char *sock, const char *hostport)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	char host[256];
+	const char *colon;
+	int fd = -1, rc;
+
+	if (sock != NULL) {
+		if (strlen(sock) >= sizeof(sun.sun_path))
+			return -1;
+		memcpy(sun.sun_path, sock, strlen(sock) + 1);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0)
+			return fd;
+		fprintf(stderr, "tlspin: cannot connect to %s: %s (is tlspind "
+		    "running? see --socket)\n", sock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	colon = strrchr(hostport, ':');
+	if (colon == NULL || (size_t)(colon - hostport) >= sizeof(host)) {
+		fprintf(stderr, "tlspin: --connect %s: expected HOST:PORT\n",
+		    hostport);
+		return -1;
+	}
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = '\0';
+	rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc != 0) {
+		fprintf(stderr, "tlspin: %s: %s\n", hostport, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, SOCK_STREAM, 0);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr, "tlspin: cannot connect to %s: %s (is tlspind "
+		    "listening there?)\n", hostport, strerror(errno));
+	return fd;
+}
+
+/* Send one request, read one netstring reply into out. */
+static int
+cmd_roundtrip(int fd, const char *req, char *out, size_t outsz)
+{
+	char buf[REPLY_MAX + 256];
+	struct netstring ns;
+	const char *why;
+	size_t n = netstring_encode(buf, sizeof(buf), req, strlen(req)), have;
+	ssize_t r;
+
+	if (n == 0 || write(fd, buf, n) != (ssize_t)n)
+		return 0;
+	for (have = 0; have < sizeof(buf);) {
+		switch (netstring_parse(buf, have, sizeof(buf), &ns, &why)) {
+		case NETSTRING_OK:
+			snprintf(out, outsz, "%.*s", (int)ns.len, ns.data);
+			return 1;
+		case NETSTRING_ERROR:
+			snprintf(out, outsz, "(garbled reply: %s)", why);
+			return 0;
+		default:
+			break;
+		}
+		r = read(fd, buf + have, sizeof(buf) - have);
+		if (r <= 0) {
+			snprintf(out, outsz, "(connection closed without a "
+			    "reply)");
+			return 0;
+		}
+		have += (size_t)r;
+	}
+	return 0;
+}
+
+/* tlspin query [--socket PATH | --connect HOST:PORT] [--map NAME] KEY */
+static int
+cmd_query(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sock = NULL, *hostport = NULL, *map = c->cfg.map_name;
+	char req[NETSTRING_REQUEST_MAX + 1], reply[REPLY_MAX + 64];
+	int o, fd, ok;
+
+	while ((o = getopt_long(argc, argv, "s:c:m:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': sock = optarg; break;
+		case 'c': hostport = optarg; break;
+		case 'm': map = optarg; break;
+		case 'h': return cmd_help("query");
+		default: return cli_usage_error("query", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("query", "expected one KEY");
+	if (sock == NULL && hostport == NULL) {
+		if (strncmp(c->cfg.listen[0], "unix:", 5) == 0)
+			sock = c->cfg.listen[0] + 5;
+		else
+			hostport = c->cfg.listen[0] + 5;
+	}
+	if ((size_t)snprintf(req, sizeof(req), "%s %s", map, argv[optind]) >=
+	    sizeof(req))
+		return cli_usage_error("query", "KEY is too long");
+	fd = cmd_connect(sock, hostport);
+	if (fd < 0)
+		return EXIT_DAEMON;
+	ok = cmd_roundtrip(fd, req, reply, sizeof(reply));
+	close(fd);
+	printf("%s\n", reply);
+	if (!ok)
+		return EXIT_DAEMON;
+	if (strncmp(reply, "OK ", 3) == 0)
+		return EXIT_OKAY;
+	return strncmp(reply, "NOTFOUND", 8) == 0 ? EXIT_NOTFOUND : EXIT_DAEMON;
+}
+
+struct cmd_import_ctx {
+	struct cli *c;
+	struct store_txn *t;
+	const char *file;
+	const char *note;
+	uint64_t now, expires;
+	size_t added, replaced;
+	struct record r;
+};
+
+/* Import one "domain policy" line; 0 with a message on error. */
+static int
+cmd_import_line(struct cmd_import_ctx *x, char *line, unsigned lineno)
+{
+	char key[KEY_MAX + 1], reply[REPLY_MAX + 1], err[STORE_ERR_MAX];
+	char *p = line, *domain, *m;
+	enum policy_level lv;
+	enum store_status st;
+	const char *why;
+	size_t len, n;
+
+	p[strcspn(p, "\r\n")] = '\0';
+	p += strspn(p, " \t");
+	if (*p == '\0' || *p == '#')
+		return 1;
+	domain = p;
+	p += strcspn(p, " \t");
+	if (*p != '\0')
+		*p++ = '\0';
+	p += strspn(p, " \t");
+	if (key_normalize(domain, strlen(domain), key, &len) != KEY_OK) {
+		fprintf(stderr, "tlspin import: %s, line %u: \"%s\" is not a "
+		    "valid domain name\n", x->file, lineno, domain);
+		return 0;
+	}
+	n = reply_build(reply, sizeof(reply), p, strlen(p),
+	    x->c->cfg.postfix_compat, &why);
+	if (n == 0) {
+		fprintf(stderr, "tlspin import: %s, line %u: policy \"%s\" for "
+		    "%s would be rejected by Postfix: %s\n", x->file, lineno,
+		    p, key, why);
+		return 0;
+	}
+	(void)policy_level_parse(reply, strcspn(reply, " "), &lv);
+	st = store_txn_get(x->t, key, &x->r, err, sizeof(err));
+	if (st != STORE_OK)
+		memset(&x->r, 0, sizeof(x->r));
+	m = strstr(reply, " match=");
+	cmd_pin_record(&x->r, lv, reply, "", x->note, x->expires, x->now,
+	    SOURCE_IMPORT);
+	if (m != NULL && strcspn(m + 7, " ") <= RECORD_MATCH_MAX) {
+		x->r.match_len = (uint16_t)strcspn(m + 7, " ");
+		memcpy(x->r.match, m + 7, x->r.match_len);
+		x->r.match[x->r.match_len] = '\0';
+	}
+	if (!store_txn_put(x->t, key, &x->r, err, sizeof(err))) {
+		fprintf(stderr, "tlspin import: %s\n", err);
+		return 0;
+	}
+	if (st == STORE_OK)
+		x->replaced++;
+	else
+		x->added++;
+	return 1;
+}
+
+/* Read lines of f into the import transaction; 0 on the first error. */
+static int
+cmd_import_file(struct cmd_import_ctx *x, FILE *f)
+{
+	char line[REPLY_MAX + KEY_MAX + 64];
+	unsigned lineno = 0;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "tlspin import: %s, line %u: line is "
+			    "too long\n", x->file, lineno);
+			return 0;
+		}
+		if (!cmd_import_line(x, line, lineno))
+			return 0;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "tlspin import: cannot read %s: %s\n", x->file,
+		    strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+/* Commit an import with one summary event. */
+static int
+cmd_import_commit(struct cmd_import_ctx *x)
+{
+	char reason[EVENT_REASON_MAX], err[STORE_ERR_MAX];
+	struct record_event e;
+
+	snprintf(reason, sizeof(reason), "imported %zu new and %zu replaced "
+	    "entries from %s", x->added, x->replaced, x->file);
+	cmd_event(&e, "*", EVENT_STATE_NONE, STATE_MANUAL, x->now, reason);
+	if (!store_txn_event(x->t, &e, err, sizeof(err)) ||
+	    !store_commit(x->t, err, sizeof(err))) {
+		fprintf(stderr, "tlspin import: %s\n", err);
+		return 0;
+	}
+	printf("tlspin import: %s\n", reason);
+	return 1;
+}
+
+/* tlspin import [--format tls_policy] [--expires D] [--note T] FILE|- */
+static int
+cmd_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cmd_import_ctx *x = calloc(1, sizeof(*x));
+	char err[STORE_ERR_MAX];
+	const char *exp = "never";
+	struct store *s = NULL;
+	FILE *f = NULL;
+	int o, rc = EXIT_USAGE;
+
+	if (x == NULL)
+		return EXIT_STORE;
+	x->c = c;
+	x->now = cli_now();
+	while ((o = getopt_long(argc, argv, "f:e:n:h", opts, NULL)) != -1) {
+		if (o == 'h') {
+			free(x);
+			return cmd_help("import");
+		} else if (o == 'f' && strcmp(optarg, "tls_policy") != 0) {
+			rc = cli_usage_error("import", "unknown --format %s "
+			    "(only tls_policy)", optarg);
+			goto out;
+		} else if (o == 'e')
+			exp = optarg;
+		else if (o == 'n' && strlen(optarg) <= RECORD_NOTE_MAX)
+			x->note = optarg;
+		else if (o != 'f') {
+			rc = cli_usage_error("import", "bad option or value");
+			goto out;
+		}
+	}
+	if (optind + 1 != argc) {
+		rc = cli_usage_error("import", "expected one FILE (or - for "
+		    "standard input)");
+		goto out;
+	}
+	if (!cmd_expires(exp, x->now, &x->expires)) {
+		rc = cli_usage_error("import", "--expires %s: expected a "
+		    "duration such as 90d or never", exp);
+		goto out;
+	}
+	x->file = strcmp(argv[optind], "-") == 0 ? "(stdin)" : argv[optind];
+	f = strcmp(argv[optind], "-") == 0 ? stdin : fopen(argv[optind], "r");
+	if (f == NULL) {
+		fprintf(stderr, "tlspin import: cannot open %s: %s\n", x->file,
+		    strerror(errno));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = cli_open(c, STORE_CREATE, &s)) != 0)
+		goto out;
+	if (!store_begin(s, &x->t, err, sizeof(err))) {
+		fprintf(stderr, "tlspin import: %s\n", err);
+		rc = EXIT_STORE;
+		goto out;
+	}
+	/* all or nothing: one bad line leaves the store as it was */
+	if (!cmd_import_file(x, f)) {
+		store_abort(x->t);
+		fprintf(stderr, "tlspin import: nothing was imported\n");
+		rc = EXIT_USAGE;
+	} else
+		rc = cmd_import_commit(x) ? EXIT_OKAY : EXIT_STORE;
+out:
+	if (f != NULL && f != stdin)
+		fclose(f);
+	store_close(s);
+	free(x);
+	return rc;
+}
+
+struct cmd_export_ctx {
+	int json;
+	size_t n;
+	uint64_t now;
+};
+
+/* Print one entry of tlspin export. */
+static int
+cmd_export_one(void *arg, const char *key, size_t keylen,
+    const struct record *r)
+{
+	struct cmd_export_ctx *x = arg;
+
+	if (x->json) {
+		fputs(x->n ? ",\n" : "\n", stdout);
+		cli_record_json(stdout, key, r, x->now);
+	} else if (r->reply_len > 0 && (r->expires == 0 || r->expires > x->now))
+		printf("%s\t%s\n", key, r->reply);
+	x->n++;
+	return 0;
+}
+
+/* tlspin export [--format tls_policy|json] */
+static int
+cmd_export(struct cli *c, int argc, char **argv)
+{
+	struct cmd_export_ctx x = { 0 };
+	char err[STORE_ERR_MAX], t[64];
+	struct store *s;
+	int rc, ok;
+
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		return cmd_help("export");
+	if (argc == 3 && strcmp(argv[1], "--format") == 0 &&
+	    strcmp(argv[2], "json") == 0)
+		x.json = 1;
+	else if (argc != 1 && !(argc == 3 && strcmp(argv[1], "--format") == 0
+	    && strcmp(argv[2], "tls_policy") == 0))
+		return cli_usage_error("export", "expected --format tls_policy "
+		    "or --format json");
+	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
+		return rc;
+	x.now = cli_now();
+	cli_time(t, sizeof(t), x.now);
+	if (x.json)
+		fputs("[", stdout);
+	else
+		printf("# tlspin export of %s at %s: the policies Postfix gets "
+		    "now.\n# Usable as a Postfix table (postmap) or with "
+		    "tlspin import.\n", c->store_path, t);
+	ok = store_foreach(s, NULL, cmd_export_one, &x, err, sizeof(err));
+	if (x.json)
+		fputs("\n]\n", stdout);
+	store_close(s);
+	if (!ok)
+		fprintf(stderr, "tlspin export: %s\n", err);
+	return ok ? EXIT_OKAY : EXIT_STORE;
+}
+
+struct cmd_stats_ctx {
+	size_t states[STATE_COUNT];
+	size_t answering;
+	uint64_t now;
+};
+
+static int
+cmd_stats_one(void *arg, const char *key, size_t keylen,
+    const struct record *r)
+{
+	struct cmd_stats_ctx *x = arg;
+
+	x->states[r->state]++;
+	if (r->reply_len > 0 && (r->expires == 0 || r->expires > x->now))
+		x->answering++;
+	return 0;
+}
+
+/* tlspin stats [--json] */
+static int
+cmd_stats(struct cli *c, int argc, char **argv)
+{
+	struct cmd_stats_ctx x = { { 0 }, 0, cli_now() };
+	struct store_info info;
+	char err[STORE_ERR_MAX], daemon[1024];
+	struct store *s;
+	size_t dlen = 0;
+	int json, i, rc, ok;
+
+	if ((rc = cmd_flags("stats", argc, argv, &json, &i)) >= 0)
+		return rc;
+	if (i != argc)
+		return cli_usage_error("stats", "unexpected argument %s",
+		    argv[i]);
+	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
+		return rc;
+	ok = store_info(s, &info, err, sizeof(err)) &&
+	    store_foreach(s, NULL, cmd_stats_one, &x, err, sizeof(err)) &&
+	    store_meta_get(s, "daemon", daemon, sizeof(daemon) - 1, &dlen,
+	    err, sizeof(err));
+	store_close(s);
+	if (!ok) {
+		fprintf(stderr, "tlspin stats: %s\n", err);
+		return EXIT_STORE;
+	}
+	daemon[dlen] = '\0';
+	if (json) {
+		printf("{\"store\":");
+		json_string(stdout, c->store_path);
+		printf(",\"schema\":%u,\"domains\":%zu,\"answering\":%zu,"
+		    "\"events\":%zu,\"map_used\":%zu,\"map_size\":%zu,"
+		    "\"states\":{", info.schema, info.domains, x.answering,
+		    info.events, info.map_used, info.map_size);
+		for (i = 0; i < STATE_COUNT; i++)
+			printf("%s\"%s\":%zu", i ? "," : "",
+			    policy_state_name((enum policy_state)i),
+			    x.states[i]);
+		printf("},\"daemon\":");
+		json_string(stdout, daemon);
+		printf("}\n");
+		return EXIT_OKAY;
+	}
+	printf("store:      %s (schema %u, %zu KiB used of %zu MiB map)\n",
+	    c->store_path, info.schema, info.map_used / 1024,
+	    info.map_size >> 20);
+	printf("domains:    %zu (%zu answered with a policy now)\n",
+	    info.domains, x.answering);
+	for (i = 0; i < STATE_COUNT; i++)
+		printf("  %-10s %zu\n", policy_state_name((enum policy_state)i),
+		    x.states[i]);
+	printf("events:     %zu (kept at most %d)\n", info.events,
+	    STORE_EVENTS_MAX);
+	printf("daemon counters (saved every minute and at stop):\n%s",
+	    dlen ? daemon : "  none yet (tlspind has not run on this store)\n");
+	return EXIT_OKAY;
+}
+
+static const struct cmd cmds[] = {
+	{ "pin", cmd_pin, "DOMAIN --level encrypt|secure|verify|dane-only|none"
+	    " [--match A:B] [--expires DURATION|never] [--note TEXT]\n"
+	    "Pin DOMAIN by hand. Manual entries beat learning; --level none "
+	    "sends without TLS\n(an explicit exception for a broken peer). "
+	    "DOMAIN may be .example.com for its\nsubdomains. DURATION is like "
+	    "90d, 12h, 30m; the default is never.\n" },
+	{ "unpin", cmd_unpin, "DOMAIN\nRemove DOMAIN from the store.\n" },
+	{ "show", cmd_show, "[--json] DOMAIN\nShow what Postfix gets for DOMAIN"
+	    " and the record behind it.\n" },
+	{ "list", cmd_list, "[--state observing|encrypt|secure|manual|expired|"
+	    "dane] [--json]\nList the domains in the store.\n" },
+	{ "query", cmd_query, "[--socket PATH | --connect HOST:PORT] "
+	    "[--map NAME] KEY\nAsk the running tlspind exactly as Postfix "
+	    "would and print the raw reply.\nExit 0 on OK, 1 on NOTFOUND, 4 on"
+	    " TEMP/PERM or no answer.\n" },
+	{ "import", cmd_import, "[--format tls_policy] [--expires DURATION] "
+	    "[--note TEXT] FILE|-\nImport Postfix tls_policy lines (\"domain "
+	    "level attr=value...\") as manual\nentries. All or nothing: a bad "
+	    "line names the line and imports nothing.\n" },
+	{ "export", cmd_export, "[--format tls_policy|json]\nPrint the "
+	    "policies Postfix gets now as a tls_policy table, or every\nrecord "
+	    "as JSON.\n" },
+	{ "stats", cmd_stats, "[--json]\nCounts per state, store size and the"
+	    " daemon's counters.\n" },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const struct cmd *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+static void
+tlspin_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: tlspin [--store DIR] [-c FILE] COMMAND [ARGS]\n"
+	    "Inspect and pin next-hop domains in the tlspin store.\n\n"
+	    "  -s, --store DIR   store directory (default: $TLSPIN_STORE, "
+	    "else 'store' in\n                    the config file, else %s)\n"
+	    "  -c, --config FILE settings file (default %s)\n\n"
+	    "commands:\n", TLSPIN_STORE_DIR, TLSPIN_CONFIG_FILE);
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %.*s\n", cmds[i].name,
+		    (int)strcspn(cmds[i].usage, "\n"), cmds[i].usage);
+	fprintf(f, "\n'tlspin COMMAND --help' for more. Exit codes: 0 done, "
+	    "1 not found, 2 usage,\n3 store error, 4 daemon error. See "
+	    "tlspin(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	const struct cmd *k;
+	int i = 1, rc;
+
+	c.config_file = TLSPIN_CONFIG_FILE;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "--store") == 0 ||
+		    strcmp(argv[i], "-s") == 0) && i + 1 < argc)
+			c.store_arg = argv[++i];
+		else if ((strcmp(argv[i], "--config") == 0 ||
+		    strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
+			c.config_file = argv[++i];
+			c.config_given = 1;
+		} else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			tlspin_usage(stdout);
+			return EXIT_OKAY;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("tlspin %s\n", PACKAGE_VERSION);
+			return EXIT_OKAY;
+		} else {
+			fprintf(stderr, "tlspin: unknown option %s\n", argv[i]);
+			tlspin_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		tlspin_usage(stderr);
+		return EXIT_USAGE;
+	}
+	k = cmd_find(argv[i]);
+	if (k == NULL) {
+		fprintf(stderr, "tlspin: unknown command \"%s\" (see tlspin "
+		    "--help)\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_setup(&c)) != 0)
+		return rc;
+	optind = 1;
+	return k->run(&c, argc - i, argv + i);
+}
