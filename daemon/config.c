@@ -377,6 +377,18 @@ config_set(struct config *c, const char *key, const char *value,
 	return 0;
 }
 
+/* True if the physical line at buf[j] continues a logical line: it starts
+ * with a blank and holds something other than blanks or a comment. */
+static int
+config_continues(const char *buf, size_t len, size_t j)
+{
+	if (j >= len || (buf[j] != ' ' && buf[j] != '\t'))
+		return 0;
+	while (j < len && (buf[j] == ' ' || buf[j] == '\t' || buf[j] == '\r'))
+		j++;
+	return j < len && buf[j] != '\n' && buf[j] != '#';
+}
+
 /* Length of the logical line at buf[i]: continuation lines start with a
  * blank; *nl counts the physical lines it spans. */
 static size_t
@@ -389,7 +401,7 @@ config_logical_line(const char *buf, size_t len, size_t i, unsigned *nl)
 		while (j < len && buf[j] != '\n')
 			j++;
 		(*nl)++;
-		if (j + 1 >= len || (buf[j + 1] != ' ' && buf[j + 1] != '\t'))
+		if (j >= len || !config_continues(buf, len, j + 1))
 			return j - i;
 		j++;
 	}
