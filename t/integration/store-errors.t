@@ -1,2 +1,84 @@
 #!/bin/sh
-echo "1..0 # SKIP not written yet"
+# When the store fails, tlspind answers TEMP (Postfix defers the mail)
+# and never NOTFOUND (Postfix would send in clear): a corrupt record, a
+# store that is not LMDB, a store it may not read, a newer schema. It
+# keeps running and recovers once the store is good again.
+. "$abs_top_srcdir/t/integration/lib.sh"
+need "$POSTMAP" socat mdb_load
+
+# mdb_load STORE DB KEY VALUE: write raw bytes (print format escapes).
+raw_put() {
+	printf 'VERSION=3\nformat=print\ntype=btree\nHEADER=END\n %s\n %s\nDATA=END\n' \
+		"$3" "$4" | mdb_load -s "$2" "$1"
+}
+
+pin good.test --level encrypt
+raw_put "$STORE" domains corrupt.test '\01\03\07'
+ok $? "wrote a truncated record with mdb_load"
+raw_put "$STORE" domains badversion.test '\09\03\02\01\00\00\00\00\00\00\00\00\07\00encrypt'
+start_daemon
+pm corrupt.test
+is "$PM_OUT/$PM_RC" "/1" "corrupt record: the query fails"
+like "$PM_ERR" "temporary error" "corrupt record is TEMP, not NOTFOUND"
+pm badversion.test
+like "$PM_ERR" "temporary error" "record of a newer version is TEMP"
+pm good.test;	is "$PM_OUT" "encrypt" "other records still answer"
+like "$(cat "$T/daemon.log")" "lookup of corrupt.test failed: record is truncated" "the failure is logged with the domain"
+"$TLSPIN" --store "$STORE" show corrupt.test >/dev/null 2>"$T/err"
+is "$?" 3 "tlspin show of a corrupt record: exit 3"
+like "$(cat "$T/err")" "corrupt.test in store $STORE is corrupt" "and names the record"
+"$TLSPIN" --store "$STORE" unpin corrupt.test >/dev/null
+pm corrupt.test; is "$PM_OUT/$PM_RC/$PM_ERR" "/1/" "a corrupt record can be removed"
+stop_daemon
+
+# a store directory that holds something that is not LMDB
+STORE=$T/notlmdb
+mkdir -p "$STORE"
+head -c 65536 /dev/urandom > "$STORE/data.mdb"
+start_daemon
+ok $? "tlspind starts even when the store cannot be opened"
+pm good.test
+like "$PM_ERR" "temporary error" "unopenable store: TEMP"
+like "$PM_ERR" "store unavailable" "with a reason Postfix logs"
+like "$(cat "$T/daemon.log")" "answering TEMP (Postfix defers)" "the daemon says so in its log"
+rm -f "$STORE/data.mdb" "$STORE/lock.mdb"
+pin fixed.test --level encrypt
+sleep 1.1	# the open is retried at most once a second
+pm fixed.test
+is "$PM_OUT/$PM_RC" "encrypt/0" "once the store is good it answers without a restart"
+stop_daemon
+
+# a newer schema version
+STORE=$T/newer
+pin x.test --level encrypt
+raw_put "$STORE" meta schema '\02\00\00\00'
+"$TLSPIN" --store "$STORE" show x.test >/dev/null 2>"$T/err"
+is "$?" 3 "a store of a newer schema: exit 3"
+like "$(cat "$T/err")" "schema version 2, but this tlspin reads version 1 (it was written by a newer tlspin: upgrade tlspin)" "says what to do"
+start_daemon
+pm x.test
+like "$PM_ERR" "temporary error" "daemon on a newer schema: TEMP"
+stop_daemon
+
+# a store the daemon's user may not read
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	STORE=$T/private
+	pin p.test --level encrypt
+	chmod 700 "$STORE"
+	chmod 711 "$T"
+	mkdir -m 1777 "$T/run"
+	notify_listen "$T/notify2.log"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env NOTIFY_SOCKET= "$TLSPIND" --foreground -c /dev/null --store "$STORE" \
+		--listen "unix:$T/run/nobody.sock" 2>>"$T/daemon.log" &
+	DAEMON_PID=$!
+	wait_for test -S "$T/run/nobody.sock"
+	SOCK=$T/run/nobody.sock
+	pm p.test
+	like "$PM_ERR" "temporary error" "store without permission: TEMP"
+	like "$(cat "$T/daemon.log")" "Permission denied (run as the user that owns the store" "log says what to do"
+	stop_daemon
+else
+	ok 0 "# SKIP permission test needs root and setpriv"
+fi
+done_testing
