@@ -44,16 +44,18 @@ ok() {	# ok CONDITION-EXIT-STATUS DESCRIPTION
 
 is() {	# is GOT WANT DESCRIPTION
 	if [ "$1" = "$2" ]; then ok 0 "$3"; else
-		ok 1 "$3"; printf '# got:  "%s"\n# want: "%s"\n' "$1" "$2"
+		ok 1 "$3"; printf 'got:  "%s"\nwant: "%s"\n' "$1" "$2" | diag
 	fi
 }
 
 like() {	# like GOT SUBSTRING DESCRIPTION
 	case $1 in
 	*"$2"*) ok 0 "$3" ;;
-	*) ok 1 "$3"; printf '# "%s"\n# does not contain "%s"\n' "$1" "$2" ;;
+	*) ok 1 "$3"; printf '"%s"\ndoes not contain "%s"\n' "$1" "$2" | diag ;;
 	esac
 }
+
+diag() { sed 's/^/# /'; }	# TAP diagnostics: every line commented
 
 done_testing() {
 	echo "1..$tap_n"
