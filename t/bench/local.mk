@@ -1,0 +1,38 @@
+# t/bench/local.mk: the socketmap load generator (tools/tlspin-bench), the
+# echo server that gives its ceiling, a smoke test for make check, and the
+# "make bench" / "make bench-soak" targets.  Included by the top
+# Makefile.am; paths are relative to the top source directory.
+
+bin_PROGRAMS += tools/tlspin-bench
+tools_tlspin_bench_SOURCES = tools/tlspin-bench.c
+tools_tlspin_bench_LDADD = -lm
+
+# Only the tests and the benchmarks use it: not installed.
+check_PROGRAMS += t/bench/echo
+t_bench_echo_SOURCES = t/bench/echo.c
+
+dist_man1_MANS += doc/tlspin-bench.1
+
+TESTS += t/bench/smoke.t
+EXTRA_DIST += t/bench/smoke.t t/bench/run.sh t/bench/soak.sh t/bench/lib.sh \
+	t/bench/mta-sts.sh
+
+# Benchmarks are not tests: they take minutes, need both cores to
+# themselves, and their figures mean nothing under sanitizers.
+BENCH_ENV = \
+	BENCH='$(abs_top_builddir)/tools/tlspin-bench' \
+	BENCH_ECHO='$(abs_top_builddir)/t/bench/echo' \
+	TLSPIND='$(abs_top_builddir)/daemon/tlspind' \
+	TLSPIN='$(abs_top_builddir)/tools/tlspin' \
+	BENCH_LIB='$(abs_top_srcdir)/t/bench/lib.sh' \
+	BENCH_SAN_CFLAGS='$(SAN_CFLAGS)' \
+	BENCH_CFLAGS='$(CFLAGS)'
+BENCH_DEPS = tools/tlspin-bench t/bench/echo daemon/tlspind tools/tlspin
+
+bench: $(BENCH_DEPS)
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/t/bench/run.sh
+
+bench-soak: $(BENCH_DEPS)
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/t/bench/soak.sh
+
+.PHONY: bench bench-soak
