@@ -1,0 +1,113 @@
+#!/bin/sh
+# dev.sh: the two commands a new user needs on a fresh Debian 12.
+#
+#   ./dev.sh demo   install build dependencies, build, and run tlspind on a
+#                   self-contained store and socket under ./run with a few
+#                   example pins, then ask it like Postfix does.
+#   ./dev.sh test   install test dependencies and run every test: make check
+#                   (hardened -O2 -D_FORTIFY_SOURCE=3 -Werror build), make
+#                   check again under ASan+UBSan, make distcheck, the
+#                   end-to-end suite with a real Postfix (root), and a fuzz
+#                   smoke run.
+#
+# Dependencies are installed with apt-get (as root, or through sudo).
+set -eu
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+
+BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev"
+TEST_DEPS="postfix lmdb-utils socat systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base"
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_deps() {
+	missing=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "dev.sh: installing$missing"
+	# Postfix must not ask questions; "No configuration" leaves the
+	# system's mail setup alone (the tests run their own instances).
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		as_root debconf-set-selections
+	as_root apt-get update -qq
+	# shellcheck disable=SC2086
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+}
+
+# build DIR CONFIGURE-ARGS...: configure and build out of tree in DIR.
+build() {
+	dir=$1; shift
+	[ -x configure ] || ./autogen.sh
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" "$@" >config.out 2>&1 ||
+		{ cat config.out; exit 1; })
+	make -C "$dir" -j"$(nproc)" >/dev/null
+}
+
+demo() {
+	install_deps $BUILD_DEPS postfix
+	build build --enable-werror
+	run=$top/run
+	mkdir -p "$run"
+	cat > "$run/tlspin.conf" <<EOT
+# Self-contained demo settings: store and socket under $run
+store = $run/store
+listen = unix:$run/tlspin.sock
+mode = enforce
+EOT
+	tl="build/tools/tlspin -c $run/tlspin.conf"
+	if [ -f "$run/tlspind.pid" ] && kill "$(cat "$run/tlspind.pid")" 2>/dev/null; then
+		sleep 0.5
+	fi
+	$tl pin example.com --level secure --match mx.example.com --note "demo pin"
+	$tl pin example.net --level encrypt --expires 60d
+	$tl pin broken.example --level none --note "their STARTTLS is broken"
+	build/daemon/tlspind -c "$run/tlspin.conf"
+	pgrep -f "tlspind -c $run/tlspin.conf" | head -1 > "$run/tlspind.pid"
+	echo
+	echo "tlspind is running (pid $(cat "$run/tlspind.pid")), store $run/store"
+	echo "Asking it as Postfix does:"
+	mkdir -p "$run/postfix" && : > "$run/postfix/main.cf"
+	for k in example.com '[example.net]:25' unknown.example; do
+		printf '  postmap -q %-18s -> ' "$k"
+		/usr/sbin/postmap -c "$run/postfix" -q "$k" \
+			"socketmap:unix:$run/tlspin.sock:policy" || echo "(not found: opportunistic TLS)"
+	done
+	echo
+	$tl list
+	echo
+	echo "Try: $tl show example.com; $tl query example.com; $tl stats"
+	echo "Stop it with: kill \$(cat $run/tlspind.pid)"
+}
+
+test_all() {
+	install_deps $BUILD_DEPS $TEST_DEPS
+	[ -x configure ] || ./autogen.sh
+	echo "== make check: hardened build (-O2 -D_FORTIFY_SOURCE=3 -Werror)"
+	build build-check --enable-werror CFLAGS="-O2 -g -D_FORTIFY_SOURCE=3"
+	make -C build-check check
+	echo "== make check: ASan+UBSan build"
+	build build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		make -C build-asan check
+	echo "== make distcheck"
+	make -C build-check distcheck >build-check/distcheck.out 2>&1 ||
+		{ tail -50 build-check/distcheck.out; exit 1; }
+	echo "== end-to-end: a real Postfix through tlspind"
+	make -C build-check check-e2e
+	echo "== fuzz smoke"
+	make -C build-check fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+	echo "dev.sh test: all suites passed"
+}
+
+case ${1:-} in
+demo) demo ;;
+test) test_all ;;
+*) echo "usage: ./dev.sh demo | ./dev.sh test" >&2; exit 2 ;;
+esac
