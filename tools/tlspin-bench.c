@@ -1026,6 +1026,17 @@ static double bench_seconds(const struct bench *b)
 	return (double)(end - b->t_measure) / 1e9;
 }
 
+/* Return the CPU time (user + system) this process used, in seconds. */
+static double bench_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0.0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6
+	    + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* Return the number of failed requests. */
 static uint64_t bench_errors(const struct bench *b)
 {
@@ -1096,7 +1107,7 @@ static void report_json(const struct bench *b)
 	       (unsigned long long)s->kinds[KIND_TIMEOUT]);
 	printf("\"errors\":%llu,\"err_bad\":%llu,\"err_closed\":%llu,\"err_timeout\":%llu,"
 	       "\"err_connect\":%llu,\"mismatched\":%llu,\"reconnects\":%llu,"
-	       "\"idle_reopened\":%llu,\"first_error\":",
+	       "\"idle_reopened\":%llu,\"client_cpu_s\":%.3f,\"first_error\":",
 	       (unsigned long long)bench_errors(b),
 	       (unsigned long long)s->err_bad,
 	       (unsigned long long)s->err_closed,
@@ -1104,7 +1115,7 @@ static void report_json(const struct bench *b)
 	       (unsigned long long)s->err_connect,
 	       (unsigned long long)s->mismatched,
 	       (unsigned long long)s->reconnects,
-	       (unsigned long long)s->idle_reopened);
+	       (unsigned long long)s->idle_reopened, bench_cpu_seconds());
 	report_json_string(stdout, b->first_error);
 	fputs("}\n", stdout);
 }
@@ -1122,7 +1133,7 @@ static void report_kv(const struct bench *b)
 	       "mean_us=%.1f ok=%llu notfound=%llu temp=%llu perm=%llu "
 	       "timeout=%llu errors=%llu err_bad=%llu err_closed=%llu "
 	       "err_timeout=%llu err_connect=%llu mismatched=%llu "
-	       "reconnects=%llu idle_reopened=%llu\n",
+	       "reconnects=%llu idle_reopened=%llu client_cpu_s=%.3f\n",
 	       b->o.concurrency, b->o.idle, b->o.churn, b->keys.n,
 	       order_names[b->o.order], secs, (unsigned long long)s->completed,
 	       secs > 0 ? (double)s->completed / secs : 0.0,
@@ -1139,7 +1150,7 @@ static void report_kv(const struct bench *b)
 	       (unsigned long long)s->err_connect,
 	       (unsigned long long)s->mismatched,
 	       (unsigned long long)s->reconnects,
-	       (unsigned long long)s->idle_reopened);
+	       (unsigned long long)s->idle_reopened, bench_cpu_seconds());
 }
 
 /* Print the results for a person. */
@@ -1181,6 +1192,8 @@ static void report_human(const struct bench *b)
 		printf(", not %s: %llu", b->o.expect == EXPECT_OK ? "OK" : "NOTFOUND",
 		       (unsigned long long)s->mismatched);
 	putchar('\n');
+	printf("  client     %.2f s CPU in %.2f s (warm-up and connecting included)\n",
+	       bench_cpu_seconds(), (double)(b->t_end - b->t_start) / 1e9);
 	if (b->o.churn || s->reconnects || s->idle_reopened)
 		printf("  reconnects %llu, idle connections reopened %llu\n",
 		       (unsigned long long)s->reconnects,

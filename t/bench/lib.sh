@@ -39,7 +39,9 @@ bench_pin() {
 bench_setup() {
 	ncpu=$(getconf _NPROCESSORS_ONLN)
 	BENCH_NOPIN=
-	if [ "$ncpu" -lt 2 ] || ! command -v taskset >/dev/null 2>&1; then
+	if [ "${BENCH_PIN:-1}" = 0 ]; then
+		BENCH_NOPIN=1
+	elif [ "$ncpu" -lt 2 ] || ! command -v taskset >/dev/null 2>&1; then
 		BENCH_NOPIN=1
 		bench_log "fewer than 2 CPUs or no taskset: client and server not pinned"
 	fi
@@ -136,6 +138,35 @@ now_s() {
 	date +%s.%N
 }
 
+# sys_busy: busy clock ticks of all CPUs since boot (all but idle, iowait).
+sys_busy() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+# bench_quiet: before a point, wait (at most BENCH_QUIET_WAIT s, default
+# 10) until the machine is quiet: less than BENCH_QUIET_PCT (default 10)
+# percent of all CPUs busy over half a second.  On a shared machine other
+# work would otherwise land in the figures.
+bench_quiet() {
+	waited=0
+	while :; do
+		b0=$(sys_busy)
+		sleep 0.5
+		b1=$(sys_busy)
+		busy=$(awk -v a="$b0" -v b="$b1" -v hz="$CLK_TCK" -v n="$(getconf _NPROCESSORS_ONLN)" \
+			'BEGIN { printf "%d", (b - a) / hz / 0.5 / n * 100 }')
+		[ "$busy" -lt "${BENCH_QUIET_PCT:-10}" ] && break
+		waited=$((waited + 1))
+		if [ $waited -ge $((${BENCH_QUIET_WAIT:-10} * 2)) ]; then
+			BENCH_BUSY_POINTS=$((BENCH_BUSY_POINTS + 1))
+			break
+		fi
+	done
+	BENCH_WAITED=$((BENCH_WAITED + waited))
+}
+BENCH_WAITED=0
+BENCH_BUSY_POINTS=0
+
 # kv_get LINE FIELD: a field of a tlspin-bench --kv line.
 kv_get() {
 	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
@@ -144,16 +175,20 @@ kv_get() {
 # bench_point TAG PID LABEL STORE ARGS...: run tlspin-bench against the
 # server PID on its socket; append a result row to $BENCH_WORK/rows:
 # tag label store conc rps p50 p90 p99 p999 max cpu% rss anon ok nf other
+# client-cpu% foreign-cpu%
 bench_point() {
 	tag=$1 pid=$2 label=$3 store=$4
 	shift 4
+	bench_quiet
 	t0=$(proc_ticks "$pid")
+	s0=$(sys_busy)
 	w0=$(now_s)
 	# shellcheck disable=SC2046
 	line=$($(bench_pin "$CLIENT_CPU") "$BENCH" --kv --warmup "$BENCH_WARMUP" \
 		--duration "$BENCH_DURATION" "$@" 2>"$BENCH_WORK/point.err")
 	rc=$?
 	w1=$(now_s)
+	s1=$(sys_busy)
 	t1=$(proc_ticks "$pid")
 	rss=$(proc_kb "$pid" VmRSS)
 	anon=$(proc_kb "$pid" RssAnon)
@@ -167,15 +202,22 @@ bench_point() {
 	fi
 	cpu=$(awk -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$CLK_TCK" \
 		'BEGIN { if (a == "" || b == "") print "-"; else printf "%.0f", (b - a) / hz / (w1 - w0) * 100 }')
+	# CPU used by anything but this server and this client, % of all CPUs
+	foreign=$(awk -v s0="$s0" -v s1="$s1" -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" \
+		-v c="$(kv_get "$line" client_cpu_s)" -v hz="$CLK_TCK" -v n="$(getconf _NPROCESSORS_ONLN)" \
+		'BEGIN { f = ((s1 - s0) - (b - a)) / hz - c; if (f < 0) f = 0;
+			 printf "%.0f", f / (w1 - w0) / n * 100 }')
+	client=$(awk -v c="$(kv_get "$line" client_cpu_s)" -v w0="$w0" -v w1="$w1" \
+		'BEGIN { printf "%.0f", c / (w1 - w0) * 100 }')
 	other=$(( $(kv_get "$line" temp) + $(kv_get "$line" perm) + $(kv_get "$line" timeout) + $(kv_get "$line" errors) ))
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$tag" "$label" "$store" "$(kv_get "$line" concurrency)" \
 		"$(kv_get "$line" rps)" "$(kv_get "$line" p50_us)" \
 		"$(kv_get "$line" p90_us)" "$(kv_get "$line" p99_us)" \
 		"$(kv_get "$line" p999_us)" "$(kv_get "$line" max_us)" \
 		"$cpu" "${rss:--}" "${anon:--}" \
 		"$(kv_get "$line" ok)" "$(kv_get "$line" notfound)" "$other" \
-		>>"$BENCH_WORK/rows"
+		"$client" "$foreign" >>"$BENCH_WORK/rows"
 	bench_log "$label $store c=$(kv_get "$line" concurrency): $(kv_get "$line" rps) req/s, p99 $(kv_get "$line" p99_us) us, cpu $cpu%"
 }
 
@@ -201,14 +243,14 @@ bench_medians() {
 # bench_table TAG...: the median rows with these tags as a Markdown table.
 bench_table() {
 	bench_medians
-	printf '| server | store | conc | req/s (median) | req/s range | p50 us | p90 us | p99 us | p99.9 us | max us | server CPU | VmRSS | RssAnon | OK | NOTFOUND | other/errors |\n'
-	printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+	printf '| server | store | conc | req/s (median) | req/s range | p50 us | p90 us | p99 us | p99.9 us | max us | server CPU | client CPU | other CPU | VmRSS | RssAnon | OK | NOTFOUND | other replies, errors |\n'
+	printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 	for tag in "$@"; do
 		awk -F '\t' -v t="$tag" '$1 == t {
-			printf "| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% | %s | %s | %s | %s | %s |\n",
+			printf "| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% | %s%% | %s%% | %s | %s | %s | %s | %s |\n",
 			    $2, $3, $4, $5,
-			    ($19 > 1 ? sprintf("%.0f-%.0f (%d runs)", $17, $18, $19) : "1 run"),
-			    $6, $7, $8, $9, $10, $11,
+			    ($21 > 1 ? sprintf("%.0f-%.0f (%d runs)", $19, $20, $21) : "1 run"),
+			    $6, $7, $8, $9, $10, $11, $17, $18,
 			    ($12 == "-" ? "-" : sprintf("%.1f MB", $12 / 1024)),
 			    ($13 == "-" ? "-" : sprintf("%.2f MB", $13 / 1024)),
 			    $14, $15, $16 }' "$BENCH_WORK/medians"
@@ -260,6 +302,9 @@ bench_machine() {
 		"$(awk -v s0="$BENCH_STEAL_START" -v t0="$BENCH_T_START" -v t1="$(now_s)" \
 		    -v hz="$CLK_TCK" -v n="$(getconf _NPROCESSORS_ONLN)" \
 		    '$1 == "cpu" { printf "%.1f", ($9 - s0) / hz / (t1 - t0) / n * 100 }' /proc/stat)"
+	printf -- '- waited %s s in all for a quiet machine (< %s%% CPU busy) before points; %s point(s) started on a busy one anyway\n' \
+		"$((BENCH_WAITED / 2))" "${BENCH_QUIET_PCT:-10}" "$BENCH_BUSY_POINTS"
+	printf -- '- server CPU: %% of one core; client CPU: %% of one core (tlspin-bench itself); other CPU: everything else on the machine, %% of all cores\n'
 	printf -- '- %s s measured per point after %s s warm-up, each point run %s times (median shown); keys picked at random over the whole store\n' \
 		"$BENCH_DURATION" "$BENCH_WARMUP" "${BENCH_REPEAT:-1}"
 }

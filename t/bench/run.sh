@@ -11,7 +11,9 @@
 # BENCH_REPEAT (3 runs per point, the median is shown),
 # BENCH_CONCURRENCY ("1 10 50 100"), BENCH_SIZES ("1000 100000 1000000"),
 # BENCH_10M=1 (add a 10M-domain store: slow), BENCH_MTA_STS=0 (skip the
-# resolver), BENCH_WORK (work dir), BENCH_KEEP=1 (keep it).
+# resolver), BENCH_PIN=0 (no taskset), BENCH_QUIET_PCT / BENCH_QUIET_WAIT
+# (wait for a quiet machine before each point), BENCH_WORK (work dir),
+# BENCH_KEEP=1 (keep it).
 
 . "${BENCH_LIB:-$(dirname "$0")/lib.sh}"
 : "${BENCH_CONCURRENCY:=1 10 50 100}"
