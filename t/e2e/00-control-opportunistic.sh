@@ -2,7 +2,8 @@
 # 00: control. Domains nobody pinned keep Postfix's opportunistic TLS: mail
 # goes out whatever the MX offers, in clear to a server without STARTTLS.
 # This also shows that each receiver of the test world behaves as intended
-# and that the sender logs the TLS level it saw (Trusted, Untrusted, none).
+# and that the sender logs the TLS level it saw (Trusted, Untrusted,
+# Anonymous, none).
 . "$(dirname "$0")/lib.sh"
 e2e_scenario_begin "$0"
 
@@ -12,6 +13,7 @@ open-plain.test mx.plain.test none
 open-good.test mx.good.test Trusted
 open-self.test mx.selfsigned.test Untrusted
 open-evil.test mx.evil.test Trusted
+open-tls12.test mx.tls12.test Anonymous
 "
 
 while read -r domain mx _; do
@@ -40,7 +42,18 @@ while read -r domain mx tls; do
 	mx.good.test)		rcv=good ;;
 	mx.selfsigned.test)	rcv=selfsigned ;;
 	mx.evil.test)		rcv=wrongname ;;
+	mx.tls12.test)		rcv=tls12 ;;
 	esac
 	e2e_expect_received "$rcv" "${msgid[$domain]}"
 done <<<"$cases"
+
+# An MX where nothing listens: deferred as a connection failure (4.4.1),
+# not a TLS one. The message is then removed from the queue.
+e2e_dns_set mx.dead.test "A 127.0.0.9"
+e2e_dns_mx open-dead.test mx.dead.test
+mark=$(e2e_mark)
+e2e_send "user0@open-dead.test"
+e2e_expect_delivery "user0@open-dead.test" "$mark" deferred 4.4.1
+e2e_expect_match "$E2E_DELIVERY" 'connect to mx\.dead\.test\[127\.0\.0\.9\]:25: Connection refused' "deferral"
+e2e_drop "$E2E_DELIVERY"
 exit 0

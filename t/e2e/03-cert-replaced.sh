@@ -1,9 +1,10 @@
 #!/bin/bash
 # 03: the certificate of a pinned domain's MX is replaced: by a self-signed
-# one with the right name (on-path attacker), by a CA-signed one for another
-# name at the right address, and by a DNS attacker whose MX has a valid
-# certificate for its own name. Under "secure match=mx.good.test" Postfix
-# must defer each time (dsn 4.7.5) and deliver, verified, after restore.
+# one with the right name (on-path attacker), by one with the right name
+# from an untrusted CA, by a CA-signed one for another name at the right
+# address, and by a DNS attacker whose MX has a valid certificate for its
+# own name. Under "secure match=mx.good.test" Postfix must defer each time
+# (dsn 4.7.5) and deliver, verified, after restore.
 . "$(dirname "$0")/lib.sh"
 e2e_scenario_begin "$0"
 
@@ -47,7 +48,23 @@ e2e_expect_delivery "$rcpt" "$mark" sent 2.0.0
 e2e_expect_tls Verified
 e2e_expect_received good "$held"
 
-# 2. A CA-signed certificate for another name at mx.good.test's address.
+# 2. The right name, but issued by a CA the sender does not trust.
+e2e_note "attack: mx.good.test -> 127.0.0.7 (mx.good.test from a rogue CA)"
+e2e_dns_a mx.good.test 127.0.0.7
+rcpt=rogue@$domain
+mark=$(e2e_mark)
+e2e_send "$rcpt"
+held=$E2E_MSGID
+expect_unverified "$mark" 'certificate verification failed for mx\.good\.test\[127\.0\.0\.7\]:25: untrusted issuer'
+e2e_expect_tls Untrusted
+e2e_dns_baseline
+mark=$(e2e_mark)
+e2e_flush
+e2e_expect_delivery "$rcpt" "$mark" sent 2.0.0
+e2e_expect_tls Verified
+e2e_expect_received good "$held"
+
+# 3. A CA-signed certificate for another name at mx.good.test's address.
 e2e_note "attack: mx.good.test -> 127.0.0.4 (CA-signed for mx.evil.test)"
 e2e_dns_a mx.good.test 127.0.0.4
 rcpt=wrongname@$domain
@@ -56,7 +73,7 @@ e2e_send "$rcpt"
 held=$E2E_MSGID
 expect_unverified "$mark" 'mx\.good\.test\[127\.0\.0\.4\]:25'
 
-# 3. DNS attacker: the MX is the attacker's host, which has a valid
+# 4. DNS attacker: the MX is the attacker's host, which has a valid
 # certificate for its own name (mx.evil.test), not for the pinned one.
 e2e_dns_baseline
 e2e_note "attack: MX of $domain -> mx.evil.test"

@@ -12,17 +12,21 @@
 #
 #	- a test PKI made with openssl at run time (nothing is committed):
 #	  a CA, a CA-signed certificate for mx.good.test, a self-signed one
-#	  for the same name, and a CA-signed one for the wrong name
-#	  (mx.evil.test);
+#	  for the same name, a CA-signed one for the wrong name
+#	  (mx.evil.test), one for mx.tls12.test, and one for mx.good.test
+#	  from a rogue CA that the sender does not trust;
 #	- unbound on 127.0.0.1:53 serving local zones only, and a resolv.conf
 #	  bind-mounted over /etc/resolv.conf (the mount namespace keeps it
 #	  private), so test domains resolve and nothing waits on the Internet;
-#	- four receiving Postfix instances on their own loopback addresses,
+#	- six receiving Postfix instances on their own loopback addresses,
 #	  each with its own config_directory, queue_directory and maillog_file:
 #	    good        127.0.0.2  mx.good.test        CA-signed certificate
 #	    selfsigned  127.0.0.3  mx.selfsigned.test  self-signed, named mx.good.test
 #	    wrongname   127.0.0.4  mx.evil.test        CA-signed, for mx.evil.test
 #	    plain       127.0.0.5  mx.plain.test       no STARTTLS at all
+#	    tls12       127.0.0.6  mx.tls12.test       CA-signed, TLS 1.2 at most
+#	    rogue       127.0.0.7  mx.rogue.test       for mx.good.test, from an
+#	                                               unknown CA
 #	  They accept mail for any domain from 127.0.0.0/8 and discard it;
 #	- one sending Postfix instance on 127.0.0.10 (not loopback-only, or
 #	  Postfix would call the 127.x receivers "myself"), with
@@ -66,7 +70,7 @@ PATH=$PATH:/usr/sbin:/sbin
 export PATH
 
 # Names and addresses of the test world.
-E2E_RECEIVERS="good selfsigned wrongname plain"
+E2E_RECEIVERS="good selfsigned wrongname plain tls12 rogue"
 E2E_SENDER_ADDR=127.0.0.10
 E2E_MAP_NAME=policy
 
@@ -77,6 +81,8 @@ e2e_rcv_addr() {
 	selfsigned)	echo 127.0.0.3 ;;
 	wrongname)	echo 127.0.0.4 ;;
 	plain)		echo 127.0.0.5 ;;
+	tls12)		echo 127.0.0.6 ;;
+	rogue)		echo 127.0.0.7 ;;
 	*)		e2e_broken "no receiver named $1" ;;
 	esac
 }
@@ -87,6 +93,8 @@ e2e_rcv_host() {
 	selfsigned)	echo mx.selfsigned.test ;;
 	wrongname)	echo mx.evil.test ;;
 	plain)		echo mx.plain.test ;;
+	tls12)		echo mx.tls12.test ;;
+	rogue)		echo mx.rogue.test ;;
 	*)		e2e_broken "no receiver named $1" ;;
 	esac
 }
@@ -175,6 +183,15 @@ e2e_pki_make() {
 	# wrongname: ECDSA (so the logs show both key types), CA-signed,
 	# valid for the attacker's own host only.
 	e2e_pki_leaf wrongname ec mx.evil.test || exit 1
+	# tls12: an older server's RSA certificate.
+	e2e_pki_leaf tls12 rsa:2048 mx.tls12.test || exit 1
+	# rogue: the right name, issued by a CA the sender does not trust.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -days 2 -keyout rogue-ca.key -out rogue-ca.crt \
+		-subj "/CN=tlspin e2e rogue CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" || exit 1
+	e2e_pki_leaf rogue ec mx.good.test rogue-ca || exit 1
 	# selfsigned: claims the right name but no CA vouches for it.
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
 		-keyout selfsigned.key -out selfsigned.crt \
@@ -183,9 +200,9 @@ e2e_pki_make() {
 	)
 }
 
-# One CA-signed server certificate: e2e_pki_leaf NAME KEYTYPE DNSNAME
+# One CA-signed server certificate: e2e_pki_leaf NAME KEYTYPE DNSNAME [CA]
 e2e_pki_leaf() {
-	local name=$1 keytype=$2 dns=$3
+	local name=$1 keytype=$2 dns=$3 ca=${4:-ca}
 	if [ "$keytype" = ec ]; then
 		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 			-out "$name.key" || return 1
@@ -200,7 +217,7 @@ e2e_pki_leaf() {
 		"basicConstraints=critical,CA:FALSE" \
 		"keyUsage=critical,digitalSignature,keyEncipherment" \
 		"extendedKeyUsage=serverAuth" >"$name.ext"
-	openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key \
+	openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" \
 		-CAcreateserial -days 2 -extfile "$name.ext" -out "$name.crt"
 }
 
@@ -375,13 +392,26 @@ relay_transport = \$default_transport
 local_transport = \$default_transport
 smtpd_tls_loglevel = 1
 EOF
-		if [ "$name" = plain ]; then
+		case $name in
+		plain)
 			echo "smtpd_tls_security_level = none"
-		else
+			;;
+		tls12)
+			# TLS 1.2 at most, like many older servers. Postfix to
+			# Postfix at "may" then agrees on an anonymous cipher
+			# (no certificate sent: logged "Anonymous"); at
+			# "secure" the client excludes those ciphers.
 			echo "smtpd_tls_security_level = may"
 			echo "smtpd_tls_cert_file = $E2E_PKI/$name.crt"
 			echo "smtpd_tls_key_file = $E2E_PKI/$name.key"
-		fi
+			echo "smtpd_tls_protocols = <=TLSv1.2"
+			;;
+		*)
+			echo "smtpd_tls_security_level = may"
+			echo "smtpd_tls_cert_file = $E2E_PKI/$name.crt"
+			echo "smtpd_tls_key_file = $E2E_PKI/$name.key"
+			;;
+		esac
 	} >"$etc/main.cf"
 	{
 		echo "smtp      inet  n       -       n       -       -       smtpd"
@@ -719,6 +749,16 @@ e2e_expect_tls() {
 e2e_flush() {
 	postqueue -c "$E2E_SENDER_ETC" -f ||
 		e2e_broken "postqueue -f failed"
+}
+
+# Delete from the sender's queue the message of DELIVERY_LINE.
+e2e_drop() {
+	local qid
+	qid=$(printf '%s\n' "$1" |
+		sed -n 's/.* postfix\/smtp\[[0-9]*\]: \([0-9A-Za-z]*\): to=.*/\1/p')
+	[ -n "$qid" ] || e2e_broken "no queue id in: $1"
+	postsuper -c "$E2E_SENDER_ETC" -d "$qid" 2>/dev/null ||
+		e2e_broken "postsuper -d $qid failed"
 }
 
 # True if a message for RCPT is still in the sender's queue.

@@ -24,8 +24,11 @@
 # ENVIRONMENT
 #	TLSPIND, TLSPIN	the programs under test (default: the build tree)
 #	E2E_KEEP=1	keep the work directory (it is kept anyway on failure)
-#	E2E_CAPTURE=DIR	copy every Postfix log, and per-scenario slices of
-#			the sender's log, to DIR (see t/data/postfix-3.7)
+#	E2E_CAPTURE=DIR	copy every Postfix log (sender.log, receiver-*.log),
+#			per-scenario slices of the sender's log
+#			(sender-NN-name.log) and tlspind's stderr to DIR
+#			(this is how t/data/postfix-3.7 was made)
+#	E2E_VERBOSE=1	show the notes of passing scenarios too
 #	E2E_REQUIRE=1	report a skip of the whole suite as a failure (CI)
 #	TMPDIR		where the work directory is made (default /tmp)
 
@@ -77,7 +80,7 @@ e2e_preflight() {
 		return 1
 	fi
 	for c in postfix postconf postqueue postmap sendmail unbound \
-	    unbound-control unbound-checkconf openssl unshare ip mount \
+	    postsuper unbound-control unbound-checkconf openssl unshare ip mount \
 	    getent timeout awk; do
 		command -v "$c" >/dev/null 2>&1 || {
 			E2E_SKIP_REASON="$c not found (Debian: apt-get install postfix unbound openssl iproute2 util-linux)"
@@ -178,11 +181,12 @@ e2e_paths
 
 # Build the world once for all scenarios.
 e2e_setup() {
-	local a
+	local r
 	ip link set lo up || return 1
-	for a in 2 3 4 5 10; do
-		ip addr add "127.0.0.$a/8" dev lo || return 1
+	for r in $E2E_RECEIVERS; do
+		ip addr add "$(e2e_rcv_addr "$r")/8" dev lo || return 1
 	done
+	ip addr add "$E2E_SENDER_ADDR/8" dev lo || return 1
 	e2e_note "setup: test PKI"
 	e2e_pki_make || { cat "$E2E_PKI/openssl.log" >&2; return 1; }
 	e2e_note "setup: unbound"
@@ -242,8 +246,8 @@ for s in "${E2E_LIST[@]}"; do
 		exit 130
 	fi
 	took=$(e2e_elapsed "$t0")
-	if [ -n "${E2E_CAPTURE-}" ]; then
-		e2e_log_since "$mark" >"$E2E_CAPTURE/$s.sender.log"
+	if [ -n "${E2E_CAPTURE-}" ] && [ $rc != 77 ]; then
+		e2e_log_since "$mark" >"$E2E_CAPTURE/sender-$s.log"
 	fi
 	case $rc in
 	0)	passed=$((passed + 1))
@@ -262,10 +266,11 @@ for s in "${E2E_LIST[@]}"; do
 done
 
 if [ -n "${E2E_CAPTURE-}" ]; then
-	for r in sender $E2E_RECEIVERS; do
-		cp "$E2E_MTA/$r/maillog" "$E2E_CAPTURE/$r.maillog" 2>/dev/null
+	cp "$E2E_SENDER_LOG" "$E2E_CAPTURE/sender.log"
+	for r in $E2E_RECEIVERS; do
+		cp "$E2E_MTA/$r/maillog" "$E2E_CAPTURE/receiver-$r.log"
 	done
-	cp "$E2E_TLSPIND_LOG" "$E2E_CAPTURE/tlspind.log" 2>/dev/null
+	cp "$E2E_TLSPIND_LOG" "$E2E_CAPTURE/tlspind.stderr"
 fi
 
 echo "e2e: total $(e2e_elapsed "$E2E_START_MS")"
