@@ -447,7 +447,7 @@ store_events_foreach(struct store *s, const char *domain, store_event_fn fn,
 	MDB_val k, v;
 	struct record_event *e;
 	const char *why;
-	int rc, ok = 1;
+	int rc;
 
 	if (txn == NULL)
 		return 0;
@@ -472,10 +472,10 @@ store_events_foreach(struct store *s, const char *domain, store_event_fn fn,
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	free(e);
-	return ok;
+	return 1;
 }
 
-/* Copy a meta value into buf; STORE_NOTFOUND-like 0 return with *len 0. */
+/* Copy a meta value into buf (*len 0 when absent); 0 on a store error. */
 int
 store_meta_get(struct store *s, const char *name, void *buf, size_t bufsz,
     size_t *len, char *err, size_t errsz)
