@@ -10,7 +10,8 @@
  * DESCRIPTION
  *	tlspin.conf looks like Postfix's main.cf: "key = value" lines,
  *	whole-line "#" comments, blank lines, and lines that start with
- *	white space continue the previous one. config_parse() is pure over
+ *	white space continue the previous setting (comment and blank lines
+ *	in between are skipped, as in main.cf). config_parse() is pure over
  *	(buf, len): it applies each setting to c and stops at the first
  *	problem with "FILE, line N: ..." in err, naming the key, what is
  *	wrong and what is allowed. Unknown keys are errors, so a typo never
@@ -119,13 +120,12 @@ config_listen_check(const char *a, size_t len, const char **err)
 	const char *colon;
 	unsigned long port;
 
-	if (len > 5 && memcmp(a, "unix:", 5) == 0) {
-		if (len - 5 >= CONFIG_ADDR_MAX) {
-			*err = "unix socket path is longer than 107 bytes";
-			return 0;
-		}
-		return 1;
+	if (len >= CONFIG_ADDR_MAX) {
+		*err = "address is longer than 107 bytes";
+		return 0;
 	}
+	if (len > 5 && memcmp(a, "unix:", 5) == 0)
+		return 1;
 	if (len > 5 && memcmp(a, "inet:", 5) == 0) {
 		colon = a + len;
 		while (colon > a + 5 && colon[-1] != ':')
@@ -377,45 +377,15 @@ config_set(struct config *c, const char *key, const char *value,
 	return 0;
 }
 
-/* True if the physical line at buf[j] continues a logical line: it starts
- * with a blank and holds something other than blanks or a comment. */
-static int
-config_continues(const char *buf, size_t len, size_t j)
-{
-	if (j >= len || (buf[j] != ' ' && buf[j] != '\t'))
-		return 0;
-	while (j < len && (buf[j] == ' ' || buf[j] == '\t' || buf[j] == '\r'))
-		j++;
-	return j < len && buf[j] != '\n' && buf[j] != '#';
-}
-
-/* Length of the logical line at buf[i]: continuation lines start with a
- * blank; *nl counts the physical lines it spans. */
-static size_t
-config_logical_line(const char *buf, size_t len, size_t i, unsigned *nl)
-{
-	size_t j = i;
-
-	*nl = 0;
-	for (;;) {
-		while (j < len && buf[j] != '\n')
-			j++;
-		(*nl)++;
-		if (j >= len || !config_continues(buf, len, j + 1))
-			return j - i;
-		j++;
-	}
-}
-
-/* Trim blanks (space, tab, CR, LF) at both ends of [*s, *s + *len). */
+/* Trim blanks (space, tab, CR) at both ends of [*s, *s + *len). */
 static void
 config_trim(const char **s, size_t *len)
 {
-	while (*len > 0 && strchr(" \t\r\n", (*s)[0]) != NULL) {
+	while (*len > 0 && strchr(" \t\r", (*s)[0]) != NULL) {
 		(*s)++;
 		(*len)--;
 	}
-	while (*len > 0 && strchr(" \t\r\n", (*s)[*len - 1]) != NULL)
+	while (*len > 0 && strchr(" \t\r", (*s)[*len - 1]) != NULL)
 		(*len)--;
 }
 
@@ -424,58 +394,96 @@ static int
 config_line(struct config *c, const char *line, size_t len, char *err,
     size_t errsz)
 {
-	char key[64], joined[4096];
-	const char *eq, *v;
-	size_t klen, vlen, i, n = 0;
+	char key[64];
+	const char *eq = memchr(line, '=', len), *k = line, *v;
+	size_t klen, vlen, i;
 
-	eq = memchr(line, '=', len);
 	if (eq == NULL) {
 		snprintf(err, errsz, "expected \"key = value\"");
 		return 0;
 	}
 	klen = (size_t)(eq - line);
-	config_trim(&line, &klen);
+	config_trim(&k, &klen);
 	if (klen == 0 || klen >= sizeof(key)) {
 		snprintf(err, errsz, "missing or overlong setting name "
 		    "before '='");
 		return 0;
 	}
-	memcpy(key, line, klen);
+	memcpy(key, k, klen);
 	key[klen] = '\0';
 	v = eq + 1;
 	vlen = len - (size_t)(v - line);
 	config_trim(&v, &vlen);
-	/* continuation lines: newline and indentation become one space */
-	for (i = 0; i < vlen && n < sizeof(joined) - 1; i++) {
-		if (v[i] == '\n' || v[i] == '\r') {
-			while (i + 1 < vlen && strchr(" \t\r\n", v[i + 1]))
-				i++;
-			joined[n++] = ' ';
-		} else
-			joined[n++] = v[i];
-	}
-	if (i < vlen) {
-		snprintf(err, errsz, "%s: value is too long", key);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)joined[i] < ' ' && joined[i] != '\t') {
+	for (i = 0; i < vlen; i++) {
+		if ((unsigned char)v[i] < ' ' && v[i] != '\t') {
 			snprintf(err, errsz, "%s: value holds a control "
 			    "character", key);
 			return 0;
 		}
 	}
-	return config_set(c, key, joined, n, err, errsz);
+	return config_set(c, key, v, vlen, err, errsz);
 }
 
-/* Parse a whole file's text; see the file header. */
+enum config_kind {
+	LINE_SKIP,		/* blank or a comment */
+	LINE_MORE,		/* starts with a blank: continues a setting */
+	LINE_START		/* starts a setting */
+};
+
+/* What a physical line is, as main.cf defines it. */
+static enum config_kind
+config_kind(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t' ||
+	    line[i] == '\r'))
+		i++;
+	if (i == len || line[i] == '#')
+		return LINE_SKIP;
+	return i > 0 ? LINE_MORE : LINE_START;
+}
+
+/* Append a physical line to the logical one, joined by one space. */
+static int
+config_append(char *logical, size_t *ll, size_t max, const char *line,
+    size_t len)
+{
+	config_trim(&line, &len);
+	if (*ll + 1 + len >= max)
+		return 0;
+	if (*ll > 0)
+		logical[(*ll)++] = ' ';
+	memcpy(logical + *ll, line, len);
+	*ll += len;
+	return 1;
+}
+
+/* Apply the logical line that started at line start. */
+static int
+config_flush(struct config *c, const char *logical, size_t ll,
+    const char *filename, unsigned start, char *err, size_t errsz)
+{
+	char why[CONFIG_ERR_MAX];
+
+	if (config_line(c, logical, ll, why, sizeof(why)))
+		return 1;
+	snprintf(err, errsz, "%s, line %u: %s", filename, start, why);
+	return 0;
+}
+
+/* Parse a whole file's text; see the file header. Comment and blank
+ * lines are skipped, also between a setting and its continuation lines,
+ * as in Postfix's main.cf. */
 int
 config_parse(struct config *c, const char *buf, size_t len,
     const char *filename, char *err, size_t errsz)
 {
-	char why[CONFIG_ERR_MAX];
-	size_t i = 0, n, j;
-	unsigned lineno = 1, nl;
+	char logical[4096];
+	const char *line, *nl;
+	size_t i = 0, n, ll = 0;
+	unsigned lineno = 0, start = 0;
+	enum config_kind kind;
 
 	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errsz, "%s: holds a NUL byte: not a text file",
@@ -483,20 +491,35 @@ config_parse(struct config *c, const char *buf, size_t len,
 		return 0;
 	}
 	while (i < len) {
-		n = config_logical_line(buf, len, i, &nl);
-		for (j = i; j < i + n && (buf[j] == ' ' || buf[j] == '\t' ||
-		    buf[j] == '\r'); j++)
-			;
-		if (j < i + n && buf[j] != '#' &&
-		    !config_line(c, buf + i, n, why, sizeof(why))) {
-			snprintf(err, errsz, "%s, line %u: %s", filename,
-			    lineno, why);
+		line = buf + i;
+		nl = memchr(line, '\n', len - i);
+		n = nl ? (size_t)(nl - line) : len - i;
+		i += n + (nl != NULL);
+		lineno++;
+		kind = config_kind(line, n);
+		if (kind == LINE_SKIP)
+			continue;
+		if (kind == LINE_MORE && start == 0) {
+			snprintf(err, errsz, "%s, line %u: starts with a blank "
+			    "but continues no setting", filename, lineno);
 			return 0;
 		}
-		lineno += nl;
-		i += n + 1;
+		if (kind == LINE_START) {
+			if (start != 0 && !config_flush(c, logical, ll,
+			    filename, start, err, errsz))
+				return 0;
+			ll = 0;
+			start = lineno;
+		}
+		if (!config_append(logical, &ll, sizeof(logical), line, n)) {
+			snprintf(err, errsz, "%s, line %u: setting is longer "
+			    "than %zu bytes", filename, start,
+			    sizeof(logical) - 1);
+			return 0;
+		}
 	}
-	return 1;
+	return start == 0 || config_flush(c, logical, ll, filename, start,
+	    err, errsz);
 }
 
 /* Read and parse a file; c changes only if all of it is good. */

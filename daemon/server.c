@@ -162,18 +162,23 @@ server_reply(char *out, size_t outsz, const char *word, const char *text,
 	return netstring_encode(out, outsz, buf, w + 1 + len);
 }
 
-/* Answer one request with TEMP, logging why (rate-limited). */
+/* Answer one request with TEMP, logging why (rate-limited). In observe
+ * mode nothing is enforced, so a failure must not hold mail either: the
+ * answer is NOTFOUND, as for every other lookup in that mode. */
 static size_t
 server_temp(struct server *srv, char *out, size_t outsz, const char *key,
     const char *why)
 {
 	char text[512];
-	int n;
+	int n, observe = srv->cfg.mode == MODE_OBSERVE;
 
 	srv->stats.temp++;
 	if (server_warn_allowed(srv))
-		log_warn("lookup of %s failed: %s; answered TEMP (Postfix "
-		    "defers the mail)", key, why);
+		log_warn("lookup of %s failed: %s; answered %s", key, why,
+		    observe ? "NOTFOUND (mode = observe)" :
+		    "TEMP (Postfix defers the mail)");
+	if (observe)
+		return netstring_encode(out, outsz, "NOTFOUND ", 9);
 	n = snprintf(text, sizeof(text), "tlspin: %s", why);
 	return server_reply(out, outsz, "TEMP", text,
 	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 :

@@ -119,11 +119,12 @@ tlspind_print_config(const struct config *c)
 	for (i = 0; i < c->nlisten; i++)
 		printf(" %s", c->listen[i]);
 	printf("\nmap_name = %s\nmode = %s\nunix_mode = %04o\n"
-	    "unix_group = %s\nuser = %s\nmax_clients = %u\n"
+	    "%sunix_group = %s\n%suser = %s\nmax_clients = %u\n"
 	    "idle_timeout = %llus\nread_timeout = %llus\n"
 	    "postfix_compat = %u.%u\ndebug = %s\n", c->map_name,
-	    config_mode_name(c->mode), c->unix_mode, c->unix_group,
-	    c->user, c->max_clients, (unsigned long long)c->idle_timeout,
+	    config_mode_name(c->mode), c->unix_mode,
+	    c->unix_group[0] ? "" : "# (not set) ", c->unix_group,
+	    c->user[0] ? "" : "# (not set) ", c->user, c->max_clients, (unsigned long long)c->idle_timeout,
 	    (unsigned long long)c->read_timeout, c->postfix_compat / 100,
 	    c->postfix_compat % 100, c->debug ? "yes" : "no");
 }
@@ -262,15 +263,15 @@ tlspind_report(struct tlspind *d, const char *failure)
 
 /* Become the configured user, after binding sockets. */
 static int
-tlspind_drop(const struct config *c, char *err, size_t errsz)
+tlspind_drop(const struct config *c, const char *file, char *err,
+    size_t errsz)
 {
 	struct passwd *pw;
 
 	if (c->user[0] == '\0') {
 		if (geteuid() == 0)
 			log_warn("running as root: set user = tlspin in %s so "
-			    "a bug cannot become a root compromise",
-			    TLSPIN_CONFIG_FILE);
+			    "a bug cannot become a root compromise", file);
 		return 1;
 	}
 	pw = getpwnam(c->user);
@@ -414,7 +415,7 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 	}
 	n = sd_listen_fds(1);
 	if (!server_listen(d->srv, n, err, errsz) ||
-	    !tlspind_drop(&d->cfg, err, errsz))
+	    !tlspind_drop(&d->cfg, d->config_file, err, errsz))
 		return 0;
 	if (!server_open_store(d->srv))
 		log_warn("starting without a store: every lookup answers "
@@ -443,10 +444,12 @@ main(int argc, char **argv)
 	tlspind_args(d, argc, argv, &check);
 	if (!tlspind_load(d, &d->cfg, err, sizeof(err))) {
 		log_err("%s", err);
+		free(d);
 		return 1;
 	}
 	if (check) {
 		tlspind_print_config(&d->cfg);
+		free(d);
 		return 0;
 	}
 	log_set_debug(d->cfg.debug);

@@ -402,6 +402,8 @@ cmd_connect(const char *sock, const char *hostport)
 	int fd = -1, rc;
 
 	if (sock != NULL) {
+		if (strncmp(sock, "unix:", 5) == 0)
+			sock += 5;
 		if (strlen(sock) >= sizeof(sun.sun_path))
 			return -1;
 		memcpy(sun.sun_path, sock, strlen(sock) + 1);
@@ -423,6 +425,11 @@ cmd_connect(const char *sock, const char *hostport)
 	}
 	memcpy(host, hostport, (size_t)(colon - hostport));
 	host[colon - hostport] = '\0';
+	if (host[0] == '[' && colon > hostport + 1 && colon[-1] == ']') {
+		/* [::1]:PORT */
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
 	rc = getaddrinfo(host, colon + 1, &hints, &res);
 	if (rc != 0) {
 		fprintf(stderr, "tlspin: %s: %s\n", hostport, gai_strerror(rc));
@@ -852,6 +859,8 @@ cmd_stats(struct cli *c, int argc, char **argv)
 static const struct cmd cmds[] = {
 	{ "pin", cmd_pin, "DOMAIN --level encrypt|secure|verify|dane-only|none"
 	    " [--match A:B] [--expires DURATION|never] [--note TEXT]\n"
+	    "(also may, dane, fingerprint; fingerprint --match separates "
+	    "values with |)\n"
 	    "Pin DOMAIN by hand. Manual entries beat learning; --level none "
 	    "sends without TLS\n(an explicit exception for a broken peer). "
 	    "DOMAIN may be .example.com for its\nsubdomains. DURATION is like "
@@ -928,7 +937,8 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "-h") == 0) {
 			tlspin_usage(stdout);
 			return EXIT_OKAY;
-		} else if (strcmp(argv[i], "--version") == 0) {
+		} else if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0) {
 			printf("tlspin %s\n", PACKAGE_VERSION);
 			return EXIT_OKAY;
 		} else {

@@ -41,6 +41,13 @@ pm good.test
 like "$PM_ERR" "temporary error" "unopenable store: TEMP"
 like "$PM_ERR" "store unavailable" "with a reason Postfix logs"
 like "$(cat "$T/daemon.log")" "answering TEMP (Postfix defers)" "the daemon says so in its log"
+stop_daemon
+start_daemon --mode observe
+pm good.test
+is "$PM_OUT/$PM_RC/$PM_ERR" "/1/" "observe mode: a store failure is NOTFOUND (nothing is enforced, nothing held)"
+like "$(cat "$T/daemon.log")" "answered NOTFOUND (mode = observe)" "and logged as a failure"
+stop_daemon
+start_daemon
 rm -f "$STORE/data.mdb" "$STORE/lock.mdb"
 pin fixed.test --level encrypt
 sleep 1.1	# the open is retried at most once a second

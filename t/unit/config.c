@@ -58,6 +58,16 @@ test_good(void)
 	    "newline needed");
 	ok = parse(&c, "store=/x\r\n", err, sizeof(err));
 	tap_ok(ok && strcmp(c.store, "/x") == 0, "no spaces, CRLF");
+	ok = parse(&c, "listen = unix:/a\n  # a comment inside\n\n"
+	    "  inet:127.0.0.1:1\n", err, sizeof(err));
+	tap_ok(ok && c.nlisten == 2, "comment and blank lines inside a "
+	    "continuation are skipped, the continuation kept");
+	ok = parse(&c, "  store = x\n", err, sizeof(err));
+	tap_ok(!ok && strstr(err, "line 1: starts with a blank"),
+	    "a first line that starts with a blank: %s", err);
+	ok = parse(&c, "# only\n  store = x\n", err, sizeof(err));
+	tap_ok(!ok && strstr(err, "line 2: starts with a blank"),
+	    "an indented line after a comment continues nothing: %s", err);
 	ok = parse(&c, "", err, sizeof(err));
 	tap_ok(ok && c.mode == MODE_ENFORCE && c.max_clients == 1000 &&
 	    strcmp(c.map_name, "policy") == 0, "empty file keeps defaults");
@@ -88,6 +98,7 @@ test_bad(void)
 	bad("listen = inet:127.0.0.1:65536\n", "port from 1 to 65535");
 	bad("listen = inet:127.0.0.1\n", "port from 1 to 65535");
 	bad("listen = ,\n", "value is empty");
+	bad("listen = inet:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:25\n", "longer than 107");
 	bad("unix_mode = 0999\n", "octal mode");
 	bad("unix_mode = 01777\n", "octal mode");
 	bad("max_clients = 0\n", "from 1 to 100000");
