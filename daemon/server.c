@@ -138,8 +138,10 @@ server_store(struct server *srv)
 	if (!store_open(&srv->store, srv->cfg.store, STORE_CREATE, err,
 	    sizeof(err))) {
 		if (server_warn_allowed(srv))
-			log_err("%s; answering TEMP (Postfix defers) until it "
-			    "opens", err);
+			log_err("%s; answering %s until it opens", err,
+			    srv->cfg.mode == MODE_OBSERVE ?
+			    "NOTFOUND (mode = observe)" :
+			    "TEMP (Postfix defers)");
 		return NULL;
 	}
 	log_info("store %s open", srv->cfg.store);

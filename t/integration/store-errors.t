@@ -45,7 +45,7 @@ stop_daemon
 start_daemon --mode observe
 pm good.test
 is "$PM_OUT/$PM_RC/$PM_ERR" "/1/" "observe mode: a store failure is NOTFOUND (nothing is enforced, nothing held)"
-like "$(cat "$T/daemon.log")" "answered NOTFOUND (mode = observe)" "and logged as a failure"
+like "$(cat "$T/daemon.log")" "answering NOTFOUND (mode = observe)" "and logged as a failure"
 stop_daemon
 start_daemon
 rm -f "$STORE/data.mdb" "$STORE/lock.mdb"
