@@ -2,12 +2,12 @@
 # Postfix, included from the top Makefile.am (paths are from the top).
 #
 # "make check-e2e" runs t/e2e/run.sh, which needs root (it makes its own
-# network, mount and PID namespaces and starts five Postfix instances,
+# network, mount and PID namespaces and starts seven Postfix instances,
 # unbound and tlspind in them) and takes under a minute. It is not part
-# of TESTS: "make check" stays unprivileged. Select scenarios with
-# "make check-e2e E2E='02 03'". When the suite cannot run (not root, no
-# Postfix) it reports every scenario as skipped and succeeds, unless
-# E2E_REQUIRE=1 is set in the environment (CI sets it).
+# of TESTS: "make check" stays unprivileged. See t/e2e/README.
+# Select scenarios with "make check-e2e E2E='02 03'". When the suite
+# cannot run (not root, no Postfix) it reports every scenario as skipped
+# and succeeds, unless E2E_REQUIRE=1 is set in the environment (CI sets it).
 
 E2E_SCENARIOS = \
 	t/e2e/00-control-opportunistic.sh \
@@ -19,7 +19,24 @@ E2E_SCENARIOS = \
 	t/e2e/06-observe-mode.sh \
 	t/e2e/07-mx-migration.sh
 
-EXTRA_DIST += t/e2e/run.sh t/e2e/lib.sh $(E2E_SCENARIOS)
+# Real Postfix 3.7 logs of one run (E2E_CAPTURE), for the log parser tests.
+E2E_CAPTURED = \
+	t/data/postfix-3.7/README.md \
+	t/data/postfix-3.7/sender.log \
+	t/data/postfix-3.7/sender-00-control-opportunistic.log \
+	t/data/postfix-3.7/sender-01-pinned-verified.log \
+	t/data/postfix-3.7/sender-02-strip-starttls.log \
+	t/data/postfix-3.7/sender-03-cert-replaced.log \
+	t/data/postfix-3.7/sender-05-daemon-down.log \
+	t/data/postfix-3.7/receiver-good.log \
+	t/data/postfix-3.7/receiver-plain.log \
+	t/data/postfix-3.7/receiver-rogue.log \
+	t/data/postfix-3.7/receiver-selfsigned.log \
+	t/data/postfix-3.7/receiver-tls12.log \
+	t/data/postfix-3.7/receiver-wrongname.log
+
+EXTRA_DIST += t/e2e/README t/e2e/run.sh t/e2e/lib.sh $(E2E_SCENARIOS) \
+	$(E2E_CAPTURED)
 
 E2E =
 

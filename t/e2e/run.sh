@@ -187,16 +187,17 @@ e2e_setup() {
 		ip addr add "$(e2e_rcv_addr "$r")/8" dev lo || return 1
 	done
 	ip addr add "$E2E_SENDER_ADDR/8" dev lo || return 1
-	e2e_note "setup: test PKI"
+	e2e_note "setup: test PKI (at $(e2e_elapsed "$E2E_START_MS"))"
 	e2e_pki_make || { cat "$E2E_PKI/openssl.log" >&2; return 1; }
-	e2e_note "setup: unbound"
+	e2e_note "setup: unbound (at $(e2e_elapsed "$E2E_START_MS"))"
 	e2e_dns_start || return 1
-	e2e_note "setup: Postfix instances"
+	e2e_note "setup: Postfix instances (at $(e2e_elapsed "$E2E_START_MS"))"
 	e2e_postfix_prepare || return 1
 	e2e_postfix_start_all || return 1
-	e2e_note "setup: tlspind"
+	e2e_note "setup: tlspind (at $(e2e_elapsed "$E2E_START_MS"))"
 	e2e_tlspind_config || return 1
 	e2e_tlspind_start || return 1
+	e2e_note "setup: done (at $(e2e_elapsed "$E2E_START_MS"))"
 }
 
 mapfile -t E2E_LIST < <(e2e_list_scenarios "$@")
