@@ -13,7 +13,8 @@ FUZZ_COMMON = t/fuzz/check.c t/fuzz/check.h
 
 # --- replay programs and the corpus test (every build) ---------------------
 REPLAY_BINS = t/fuzz/replay-netstring t/fuzz/replay-key \
-	t/fuzz/replay-record t/fuzz/replay-reply
+	t/fuzz/replay-record t/fuzz/replay-reply t/fuzz/replay-config \
+	t/fuzz/replay-config-value
 check_PROGRAMS += $(REPLAY_BINS)
 REPLAY_COMMON = $(FUZZ_COMMON) t/fuzz/driver.c
 t_fuzz_replay_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(REPLAY_COMMON)
@@ -24,6 +25,13 @@ t_fuzz_replay_record_SOURCES = t/fuzz/fuzz-record.c $(REPLAY_COMMON)
 t_fuzz_replay_record_LDADD = daemon/libtlspin.a
 t_fuzz_replay_reply_SOURCES = t/fuzz/fuzz-reply.c $(REPLAY_COMMON)
 t_fuzz_replay_reply_LDADD = daemon/libtlspin.a
+t_fuzz_replay_config_SOURCES = t/fuzz/fuzz-config.c \
+	t/fuzz/check-config.c t/fuzz/check-config.h $(REPLAY_COMMON)
+t_fuzz_replay_config_LDADD = daemon/libtlspin.a
+t_fuzz_replay_config_value_SOURCES = t/fuzz/fuzz-config-value.c \
+	t/fuzz/check-config.c t/fuzz/check-config.h $(REPLAY_COMMON)
+t_fuzz_replay_config_value_LDADD = daemon/libtlspin.a
 
 TESTS += t/fuzz/corpus.t
-EXTRA_DIST += t/fuzz/corpus.t t/fuzz/corpus t/fuzz/crashes.list
+EXTRA_DIST += t/fuzz/corpus.t t/fuzz/corpus t/fuzz/crashes \
+	t/fuzz/crashes.list
