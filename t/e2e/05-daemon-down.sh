@@ -80,6 +80,9 @@ e2e_tlspind_stop
 mv "$E2E_STORE" "$E2E_STORE.saved" || e2e_broken "cannot move the store aside"
 mkdir "$E2E_STORE" || e2e_broken "cannot make a broken store"
 yes 'garbage, not an LMDB file' | head -c 16384 >"$E2E_STORE/data.mdb"
+# Owned by tlspind's user, so that what it meets is bad data, not a
+# permission problem.
+chown -R "$E2E_TLSPIND_USER" "$E2E_STORE"
 e2e_tlspind_start_unchecked
 e2e_wait 10 "tlspind to answer TEMP" e2e_query_matches "$domain" '^TEMP ' ||
 	e2e_fail "tlspind on an unreadable store: tlspin query $domain said: $(e2e_query "$domain")"

@@ -524,8 +524,15 @@ e2e_postfix_start_all() {
 
 # ---------------------------------------------------------------- tlspind
 
+# tlspind runs as it should in production: it binds its socket as root,
+# then drops to an unprivileged user (nobody here, so the harness creates
+# no account) who owns the store. tlspin, run as root, acts as the store's
+# owner by itself.
+E2E_TLSPIND_USER=nobody
+
 e2e_tlspind_config() {
 	mkdir -p "$E2E_TLSPIND_DIR" "$E2E_STORE" || return 1
+	chown "$E2E_TLSPIND_USER" "$E2E_STORE" || return 1
 	cat >"$E2E_TLSPIND_CONF" <<EOF
 # tlspind configuration of the tlspin end-to-end harness (generated).
 store = $E2E_STORE
@@ -533,6 +540,7 @@ listen = unix:$E2E_SOCKET
 map_name = $E2E_MAP_NAME
 mode = enforce
 unix_mode = 0666
+user = $E2E_TLSPIND_USER
 idle_timeout = 60s
 EOF
 }
