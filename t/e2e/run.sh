@@ -81,7 +81,7 @@ e2e_preflight() {
 	fi
 	for c in postfix postconf postqueue postmap sendmail unbound \
 	    postsuper unbound-control unbound-checkconf openssl unshare ip mount \
-	    getent timeout awk; do
+	    getent timeout awk runuser setsid; do
 		command -v "$c" >/dev/null 2>&1 || {
 			E2E_SKIP_REASON="$c not found (Debian: apt-get install postfix unbound openssl iproute2 util-linux)"
 			return 1
@@ -182,6 +182,10 @@ e2e_paths
 # Build the world once for all scenarios.
 e2e_setup() {
 	local r
+	if ! runuser -u postfix -- test -x "$E2E_WORK"; then
+		e2e_note "user postfix cannot reach $E2E_WORK: set TMPDIR to a directory every user can enter (such as /tmp)"
+		return 1
+	fi
 	ip link set lo up || return 1
 	for r in $E2E_RECEIVERS; do
 		ip addr add "$(e2e_rcv_addr "$r")/8" dev lo || return 1
