@@ -3,13 +3,42 @@
 #
 # Each t/fuzz/fuzz-TARGET.c defines LLVMFuzzerTestOneInput() for one
 # parser and checks properties on top of "does not crash" (round trips,
-# idempotence, exact buffer bounds). t/fuzz/replay-TARGET, built for
-# "make check", is the target linked with driver.c, which replays saved
-# inputs: t/fuzz/corpus.t runs it on t/fuzz/corpus/TARGET and on the
-# crashes listed in t/fuzz/crashes.list, so a crash once found stays
-# fixed, and a --enable-sanitizers build replays them under ASan+UBSan.
+# idempotence, exact buffer bounds). It is built two ways:
+#
+# - t/fuzz/replay-TARGET, always, for "make check": the target linked
+#   with driver.c, which replays saved inputs. t/fuzz/corpus.t runs it on
+#   t/fuzz/corpus/TARGET and on the crashes listed in t/fuzz/crashes.list,
+#   so a crash once found stays fixed, and a --enable-sanitizers build
+#   replays them under ASan+UBSan.
+# - t/fuzz/fuzz-TARGET, a libFuzzer program, when configured with
+#   "CC=clang ./configure --enable-fuzzing". It compiles the daemon
+#   sources it needs itself (not daemon/libtlspin.a) so that they carry
+#   the fuzzer's coverage instrumentation.
+#
+# "make fuzz-smoke" needs no such configure: t/fuzz/smoke.sh makes its own
+# clang build in fuzz-build/ under the build directory and fuzzes each
+# target for FUZZ_SECONDS (default 60) on a copy of its seed corpus.
+# "make fuzz-smoke FUZZ_TARGETS='key reply'" runs some of them only.
+#
+# Targets still to come, one fuzz-TARGET.c, corpus/TARGET/ and a line in
+# FUZZ_TARGETS and below each, when their parsers exist:
+#   logparse  the Postfix log-line parser (logparse_line), fed log lines
+#             from journald/syslog, seeds from real smtp[] lines;
+#   smtpresp  the SMTP response parser (multi-line EHLO/STARTTLS replies
+#             as a probe reads them off the wire).
+
+FUZZ_TARGETS = netstring key record reply config config-value
+
+FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -g
 
 FUZZ_COMMON = t/fuzz/check.c t/fuzz/check.h
+FUZZ_SRC_netstring = daemon/netstring.c
+FUZZ_SRC_key = daemon/key.c
+FUZZ_SRC_record = daemon/record.c daemon/policy.c
+FUZZ_SRC_reply = daemon/reply.c daemon/key.c daemon/policy.c
+FUZZ_SRC_config = t/fuzz/check-config.c t/fuzz/check-config.h \
+	daemon/config.c daemon/reply.c daemon/key.c daemon/policy.c
 
 # --- replay programs and the corpus test (every build) ---------------------
 REPLAY_BINS = t/fuzz/replay-netstring t/fuzz/replay-key \
@@ -33,5 +62,45 @@ t_fuzz_replay_config_value_SOURCES = t/fuzz/fuzz-config-value.c \
 t_fuzz_replay_config_value_LDADD = daemon/libtlspin.a
 
 TESTS += t/fuzz/corpus.t
-EXTRA_DIST += t/fuzz/corpus.t t/fuzz/corpus t/fuzz/crashes \
-	t/fuzz/crashes.list
+EXTRA_DIST += t/fuzz/corpus.t t/fuzz/smoke.sh t/fuzz/corpus t/fuzz/crashes \
+	t/fuzz/crashes.list t/fuzz/config.dict t/fuzz/reply.dict
+
+# --- libFuzzer programs (configure --enable-fuzzing, clang) ---------------
+if ENABLE_FUZZING
+noinst_PROGRAMS += t/fuzz/fuzz-netstring t/fuzz/fuzz-key \
+	t/fuzz/fuzz-record t/fuzz/fuzz-reply t/fuzz/fuzz-config \
+	t/fuzz/fuzz-config-value
+t_fuzz_fuzz_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_netstring)
+t_fuzz_fuzz_netstring_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_key_SOURCES = t/fuzz/fuzz-key.c $(FUZZ_COMMON) $(FUZZ_SRC_key)
+t_fuzz_fuzz_key_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_record_SOURCES = t/fuzz/fuzz-record.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_record)
+t_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_reply_SOURCES = t/fuzz/fuzz-reply.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_reply)
+t_fuzz_fuzz_reply_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_config_SOURCES = t/fuzz/fuzz-config.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_config)
+t_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_config_value_SOURCES = t/fuzz/fuzz-config-value.c \
+	$(FUZZ_COMMON) $(FUZZ_SRC_config)
+t_fuzz_fuzz_config_value_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+endif
+
+# --- make fuzz-smoke / fuzz-clean ------------------------------------------
+# FUZZ_SECONDS, FUZZ_CC, FUZZ_BUILDDIR and FUZZ_KEEP_GOING come from the
+# command line or the environment; smoke.sh has the defaults.
+fuzz-smoke:
+	@abs_top_srcdir='$(abs_top_srcdir)' \
+	abs_top_builddir='$(abs_top_builddir)' \
+	FUZZ_TARGETS='$(FUZZ_TARGETS)' FUZZ_SECONDS='$(FUZZ_SECONDS)' \
+	FUZZ_CC='$(FUZZ_CC)' FUZZ_BUILDDIR='$(FUZZ_BUILDDIR)' \
+	FUZZ_KEEP_GOING='$(FUZZ_KEEP_GOING)' \
+	$(SHELL) '$(abs_top_srcdir)/t/fuzz/smoke.sh'
+
+fuzz-clean:
+	rm -rf '$(abs_top_builddir)/fuzz-build'
+
+.PHONY: fuzz-smoke fuzz-clean
