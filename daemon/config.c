@@ -363,6 +363,10 @@ config_set(struct config *c, const char *key, const char *value,
 	const char *why = NULL;
 	size_t i;
 
+	if (memchr(value, '\0', vlen) != NULL) {
+		snprintf(err, errsz, "%s: value holds a NUL byte", key);
+		return 0;
+	}
 	for (i = 0; i < CONFIG_NKEYS; i++) {
 		if (strcmp(config_keys[i].name, key) != 0)
 			continue;

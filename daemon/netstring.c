@@ -30,7 +30,7 @@ enum netstring_status
 netstring_parse(const char *buf, size_t len, size_t max,
     struct netstring *out, const char **err)
 {
-	size_t i = 0, n = 0;
+	size_t i = 0, n = 0, d;
 
 	*err = NULL;
 	if (len == 0)
@@ -44,11 +44,12 @@ netstring_parse(const char *buf, size_t len, size_t max,
 			*err = "netstring length has a leading zero";
 			return NETSTRING_ERROR;
 		}
-		n = n * 10 + (size_t)(buf[i] - '0');
-		if (n > max) {
+		d = (size_t)(buf[i] - '0');
+		if (d > max || n > (max - d) / 10) {
 			*err = "netstring length over the limit";
 			return NETSTRING_ERROR;
 		}
+		n = n * 10 + d;
 		i++;
 	}
 	if (i == len)
@@ -58,7 +59,7 @@ netstring_parse(const char *buf, size_t len, size_t max,
 		return NETSTRING_ERROR;
 	}
 	i++;
-	if (len - i < n + 1)
+	if (len - i <= n)
 		return NETSTRING_MORE;
 	if (buf[i + n] != ',') {
 		*err = "netstring not terminated by ','";

@@ -225,6 +225,10 @@ reply_build(char *out, size_t outsz, const char *policy, size_t len,
 {
 	size_t i = 0, n = 0, tok;
 
+	if (outsz == 0) {
+		*err = "no room for the policy value";
+		return 0;
+	}
 	while (i < len) {
 		while (i < len && (policy[i] == ' ' || policy[i] == '\t'))
 			i++;

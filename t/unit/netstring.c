@@ -74,6 +74,12 @@ test_errors(void)
 	    "length over the limit rejected before the colon");
 	tap_is_int(parse("99999999999999999999999999:", 1024, &ns),
 	    NETSTRING_ERROR, "overlong length cannot overflow");
+	tap_is_int(parse("9:", 5, &ns), NETSTRING_ERROR,
+	    "a single digit over a small limit");
+	tap_is_int(parse("18446744073709551615:", (size_t)-1, &ns),
+	    NETSTRING_MORE, "SIZE_MAX length with SIZE_MAX limit: no overflow");
+	tap_is_int(parse("18446744073709551616:", (size_t)-1, &ns),
+	    NETSTRING_ERROR, "one over SIZE_MAX is over the limit");
 	tap_is_int(parse("1024:", 1024, &ns), NETSTRING_MORE,
 	    "length at the limit waits for the body");
 	tap_is_int(netstring_parse("-1:", 3, 100, &ns, &err), NETSTRING_ERROR,
