@@ -15,7 +15,7 @@ dist_man1_MANS += doc/tlspin-bench.1
 
 TESTS += t/bench/smoke.t
 EXTRA_DIST += t/bench/smoke.t t/bench/run.sh t/bench/soak.sh t/bench/lib.sh \
-	t/bench/mta-sts.sh
+	t/bench/mta-sts.sh t/bench/report.sh
 
 # Benchmarks are not tests: they take minutes, need both cores to
 # themselves, and their figures mean nothing under sanitizers.
