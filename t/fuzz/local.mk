@@ -22,12 +22,10 @@
 #
 # Targets still to come, one fuzz-TARGET.c, corpus/TARGET/ and a line in
 # FUZZ_TARGETS and below each, when their parsers exist:
-#   logparse  the Postfix log-line parser (logparse_line), fed log lines
-#             from journald/syslog, seeds from real smtp[] lines;
 #   smtpresp  the SMTP response parser (multi-line EHLO/STARTTLS replies
 #             as a probe reads them off the wire).
 
-FUZZ_TARGETS = netstring key record reply config config-value
+FUZZ_TARGETS = netstring key record reply config config-value logparse
 
 FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -g
@@ -39,11 +37,12 @@ FUZZ_SRC_record = daemon/record.c daemon/policy.c
 FUZZ_SRC_reply = daemon/reply.c daemon/key.c daemon/policy.c
 FUZZ_SRC_config = t/fuzz/check-config.c t/fuzz/check-config.h \
 	daemon/config.c daemon/reply.c daemon/key.c daemon/policy.c
+FUZZ_SRC_logparse = daemon/logparse.c
 
 # --- replay programs and the corpus test (every build) ---------------------
 REPLAY_BINS = t/fuzz/replay-netstring t/fuzz/replay-key \
 	t/fuzz/replay-record t/fuzz/replay-reply t/fuzz/replay-config \
-	t/fuzz/replay-config-value
+	t/fuzz/replay-config-value t/fuzz/replay-logparse
 check_PROGRAMS += $(REPLAY_BINS)
 REPLAY_COMMON = $(FUZZ_COMMON) t/fuzz/driver.c
 t_fuzz_replay_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(REPLAY_COMMON)
@@ -60,16 +59,19 @@ t_fuzz_replay_config_LDADD = daemon/libtlspin.a
 t_fuzz_replay_config_value_SOURCES = t/fuzz/fuzz-config-value.c \
 	t/fuzz/check-config.c t/fuzz/check-config.h $(REPLAY_COMMON)
 t_fuzz_replay_config_value_LDADD = daemon/libtlspin.a
+t_fuzz_replay_logparse_SOURCES = t/fuzz/fuzz-logparse.c $(REPLAY_COMMON)
+t_fuzz_replay_logparse_LDADD = daemon/libtlspin.a
 
 TESTS += t/fuzz/corpus.t
 EXTRA_DIST += t/fuzz/corpus.t t/fuzz/smoke.sh t/fuzz/corpus t/fuzz/crashes \
-	t/fuzz/crashes.list t/fuzz/config.dict t/fuzz/reply.dict
+	t/fuzz/crashes.list t/fuzz/config.dict t/fuzz/reply.dict \
+	t/fuzz/logparse.dict
 
 # --- libFuzzer programs (configure --enable-fuzzing, clang) ---------------
 if ENABLE_FUZZING
 noinst_PROGRAMS += t/fuzz/fuzz-netstring t/fuzz/fuzz-key \
 	t/fuzz/fuzz-record t/fuzz/fuzz-reply t/fuzz/fuzz-config \
-	t/fuzz/fuzz-config-value
+	t/fuzz/fuzz-config-value t/fuzz/fuzz-logparse
 t_fuzz_fuzz_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_netstring)
 t_fuzz_fuzz_netstring_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
@@ -87,6 +89,9 @@ t_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 t_fuzz_fuzz_config_value_SOURCES = t/fuzz/fuzz-config-value.c \
 	$(FUZZ_COMMON) $(FUZZ_SRC_config)
 t_fuzz_fuzz_config_value_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_logparse_SOURCES = t/fuzz/fuzz-logparse.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_logparse)
+t_fuzz_fuzz_logparse_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 endif
 
 # --- make fuzz-smoke / fuzz-clean ------------------------------------------
