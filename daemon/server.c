@@ -8,7 +8,9 @@
  *	int server_listen(srv, activated, err, errsz)
  *	size_t server_answer(srv, req, len, out, outsz, close_after)
  * DESCRIPTION
- *	One sd-event loop serves every connection. Postfix's smtp processes
+ *	One sd-event loop serves every connection (client sockets sit on an
+ *	epoll set of their own, one sd-event source, so that one wakeup
+ *	serves every ready connection). Postfix's smtp processes
  *	each keep a connection open and send one netstring request at a
  *	time; server_answer() turns a request "MAP KEY" into one netstring
  *	reply, and is the only place replies are made:
@@ -41,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -61,8 +64,7 @@
 
 struct conn {
 	struct server *srv;
-	sd_event_source *io;
-	int fd;
+	int fd;			/* on srv->epfd, with this conn as data */
 	pid_t pid;		/* peer pid on Unix sockets, else 0 */
 	uint64_t last_active;	/* monotonic usec */
 	uint64_t partial_since;	/* monotonic usec; 0 = no partial input */
@@ -89,6 +91,8 @@ struct server {
 	unsigned nlisteners;
 	struct conn *conns;
 	unsigned nconns;
+	int epfd;		/* client connections, one sd-event source */
+	sd_event_source *epsrc;
 	sd_event_source *sweep;
 	uint64_t last_warn;	/* rate limit for repeated warnings */
 	struct server_stats stats;
@@ -258,7 +262,9 @@ server_answer(struct server *srv, const char *req, size_t len, char *out,
 static void
 server_conn_events(struct conn *c, uint32_t events)
 {
-	(void)sd_event_source_set_io_events(c->io, events);
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+
+	(void)epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 /* Write srv->wbuf (and anything pending) to c; keep the rest pending.
@@ -419,16 +425,29 @@ server_conn_write(struct conn *c)
 	}
 }
 
-/* sd-event callback for a client connection. */
+/* Serve every client connection that is ready. Connections live on our
+ * own epoll set, watched by sd-event as one source: sd-event dispatches
+ * one source per loop iteration, which with a source per connection
+ * cost an epoll_wait and its bookkeeping per request, growing with the
+ * number of connections. Here one wakeup serves them all. */
 static int
-server_conn_io(sd_event_source *s, int fd, uint32_t revents, void *arg)
+server_poll(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
-	struct conn *c = arg;
+	struct server *srv = arg;
+	struct epoll_event ev[128];
+	struct conn *c;
+	int i, n;
 
-	if (revents & EPOLLOUT)
-		server_conn_write(c);
-	else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		server_conn_read(c);
+	do {
+		n = epoll_wait(srv->epfd, ev, 128, 0);
+		for (i = 0; i < n; i++) {
+			c = ev[i].data.ptr;
+			if (ev[i].events & EPOLLOUT)
+				server_conn_write(c);
+			else
+				server_conn_read(c);
+		}
+	} while (n == 128);
 	return 0;
 }
 
@@ -445,8 +464,7 @@ server_conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->nconns--;
-	sd_event_source_disable_unref(c->io);
-	close(c->fd);
+	close(c->fd);		/* also leaves srv->epfd */
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -503,13 +521,14 @@ server_refuse(struct server *srv, int fd)
 static void
 server_conn_new(struct server *srv, int fd)
 {
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct conn *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
 	c = calloc(1, sizeof(*c));
-	if (c == NULL || sd_event_add_io(srv->ev, &c->io, fd, EPOLLIN,
-	    server_conn_io, c) < 0) {
+	ev.data.ptr = c;
+	if (c == NULL || epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		free(c);
 		close(fd);
 		return;
@@ -563,8 +582,14 @@ server_new(sd_event *ev, const struct config *cfg)
 		return NULL;
 	srv->ev = ev;
 	srv->cfg = *cfg;
-	if (sd_event_add_time(ev, &srv->sweep, CLOCK_MONOTONIC, 0, USEC / 10,
-	    server_sweep, srv) < 0) {
+	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (srv->epfd < 0 || sd_event_add_io(ev, &srv->epsrc, srv->epfd,
+	    EPOLLIN, server_poll, srv) < 0 || sd_event_add_time(ev,
+	    &srv->sweep, CLOCK_MONOTONIC, 0, USEC / 10, server_sweep,
+	    srv) < 0) {
+		sd_event_source_disable_unref(srv->epsrc);
+		if (srv->epfd >= 0)
+			close(srv->epfd);
 		free(srv);
 		return NULL;
 	}
@@ -788,6 +813,8 @@ server_free(struct server *srv)
 			unlink(srv->listeners[i].unlink_path);
 	}
 	sd_event_source_disable_unref(srv->sweep);
+	sd_event_source_disable_unref(srv->epsrc);
+	close(srv->epfd);
 	store_close(srv->store);
 	free(srv);
 }
