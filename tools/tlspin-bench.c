@@ -152,6 +152,7 @@ struct conn {
 	enum conn_state state;
 	uint32_t events;	/* what epoll watches now */
 	uint64_t t_send;	/* ns, when the request in flight was sent */
+	uint64_t t_open;	/* ns, when the connection was opened */
 	int measured;		/* request in flight counts in the results */
 	uint64_t used;		/* requests on this connection, for --churn */
 	size_t key_index;	/* key of the request in flight */
@@ -622,6 +623,7 @@ static int conn_open(struct bench *b, struct conn *c)
 		return -1;
 	memset(&c->rp, 0, sizeof(c->rp));
 	c->used = 0;
+	c->t_open = clock_ns();
 	c->state = CONN_IDLE;
 	conn_watch(b, c, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
 	return 0;
@@ -892,11 +894,13 @@ static void conn_read(struct bench *b, struct conn *c)
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (c->is_idle) {
-		/* The server closed an idle connection: keep N open. */
+		/* The server closed an idle connection: keep N open.  One closed
+		 * at once was refused (a connection limit): retry it later, in
+		 * bench_check_timeouts, rather than in a loop. */
 		if (n <= 0) {
 			b->st.idle_reopened++;
 			conn_close(b, c);
-			if (conn_open(b, c) != 0)
+			if (clock_ns() - c->t_open >= 1000000000u && conn_open(b, c) != 0)
 				b->st.err_connect++;
 		}
 		return;
@@ -929,10 +933,21 @@ static void conn_read(struct bench *b, struct conn *c)
 	conn_done(b, c, clock_ns());
 }
 
-/* Fail requests that waited longer than --timeout. */
+/* Fail requests that waited longer than --timeout; reopen idle
+ * connections that were refused a second ago or more. */
 static void bench_check_timeouts(struct bench *b, uint64_t now)
 {
 	uint64_t limit = (uint64_t)(b->o.timeout * 1e9);
+
+	for (size_t i = b->o.concurrency; i < b->nconns; i++) {
+		struct conn *c = &b->conns[i];
+
+		if (c->state == CONN_DEAD && now - c->t_open >= 1000000000u
+		    && conn_open(b, c) != 0) {
+			c->t_open = now;
+			b->st.err_connect++;
+		}
+	}
 
 	for (size_t i = 0; i < b->o.concurrency; i++) {
 		struct conn *c = &b->conns[i];

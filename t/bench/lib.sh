@@ -294,10 +294,10 @@ bench_gen_keys() {
 
 # bench_machine: the machine and the build, for the report.
 bench_machine() {
-	printf -- '- CPU: %s, %s cores online (%s)\n' \
+	printf -- '- CPU: %s, %s cores online, %s\n' \
 		"$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)" \
 		"$(getconf _NPROCESSORS_ONLN)" \
-		"$(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p;' | head -n 1 | sed 's/^\(.\)/hypervisor \1/;s/^$/no hypervisor reported/')"
+		"$(if grep -qw hypervisor /proc/cpuinfo; then echo "virtual machine $(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p')"; else echo "bare metal"; fi)"
 	printf -- '- memory: %s MB; kernel %s; clocksource %s\n' \
 		"$(awk '/^MemTotal/ {printf "%d", $2 / 1024}' /proc/meminfo)" "$(uname -r)" \
 		"$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"

@@ -49,7 +49,7 @@ bench_report() {
 	echo
 	echo "- writer: tlspin $WRITER of $writer_lines lines into the $MAIN_SIZE-domain store being read, in a loop while each \"while writes\" point ran ($writer_runs runs, $writer_avg s each on average), not pinned to a core (it competes with both)"
 	[ "$WRITER" = import ] && echo "- tlspin learn does not exist yet: tlspin import stands in for the learner's writes"
-	echo "- idle: 1000 connections opened before the clock starts and held open while 10 others send; \"pinned\" beside it is the same daemon without them"
+	echo "- idle: 1000 connections opened before the clock starts and held open while 10 others send; \"pinned\" beside it is the same daemon without them (max_clients = 2000 for this run: the default 1000 refuses the 1001st connection)"
 }
 
 # ratio A B: A/B with two decimals, or - when a figure is missing.
