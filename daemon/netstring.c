@@ -71,16 +71,25 @@ netstring_parse(const char *buf, size_t len, size_t max,
 	return NETSTRING_OK;
 }
 
-/* Encode data as a netstring into dst; 0 when dstsz is too small. */
+/* Encode data as a netstring into dst; 0 when dstsz is too small. The
+ * length is written by hand: this runs once per reply. */
 size_t
 netstring_encode(char *dst, size_t dstsz, const char *data, size_t len)
 {
-	int hdr;
+	char digits[24];
+	size_t nd = 0, v = len, hdr;
 
-	hdr = snprintf(dst, dstsz, "%zu:", len);
-	if (hdr < 0 || (size_t)hdr >= dstsz || dstsz - (size_t)hdr < len + 1)
+	do {
+		digits[nd++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	hdr = nd + 1;
+	if (hdr > dstsz || dstsz - hdr < len + 1)
 		return 0;
+	for (v = 0; v < nd; v++)
+		dst[v] = digits[nd - 1 - v];
+	dst[nd] = ':';
 	memcpy(dst + hdr, data, len);
-	dst[(size_t)hdr + len] = ',';
-	return (size_t)hdr + len + 1;
+	dst[hdr + len] = ',';
+	return hdr + len + 1;
 }

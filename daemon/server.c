@@ -435,9 +435,13 @@ server_poll(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	struct server *srv = arg;
 	struct epoll_event ev[128];
+	struct store *st = srv->store;
 	struct conn *c;
 	int i, n;
 
+	/* one read transaction serves every lookup of this wakeup */
+	if (st != NULL)
+		(void)store_read_hold(st);
 	do {
 		n = epoll_wait(srv->epfd, ev, 128, 0);
 		for (i = 0; i < n; i++) {
@@ -448,6 +452,8 @@ server_poll(sd_event_source *s, int fd, uint32_t revents, void *arg)
 				server_conn_read(c);
 		}
 	} while (n == 128);
+	if (st != NULL)
+		store_read_release(st);
 	return 0;
 }
 

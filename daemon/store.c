@@ -16,7 +16,8 @@
  *	writer, and every write is one transaction that commits whole.
  *
  *	store_lookup() is the socketmap lookup path: one read transaction
- *	(renewed, never reallocated), one get, a bounds-checked view of the
+ *	(renewed, never reallocated; store_read_hold() lets the lookups of
+ *	one loop wakeup share it), one get, a bounds-checked view of the
  *	reply and its expiry, a copy, and a reset. It returns STORE_NOTFOUND
  *	when there is no record, no reply (observing) or the reply expired,
  *	and STORE_ERROR, never NOTFOUND, when LMDB or the record fails.
@@ -40,6 +41,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi domains, meta, events;
 	MDB_txn *rtxn;		/* reset between lookups, renewed for each */
+	int held;		/* rtxn renewed for a batch of lookups */
 	int readonly;
 	char dir[4096];
 };
@@ -255,6 +257,7 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_read_release(s);
 	if (s->rtxn != NULL)
 		mdb_txn_abort(s->rtxn);
 	mdb_env_close(s->env);
@@ -268,6 +271,27 @@ store_dir(const struct store *s)
 	return s->dir;
 }
 
+/* Keep one read transaction for the lookups of one loop wakeup, so they
+ * share a renew and a reset; 0 if it cannot be had (lookups then renew
+ * their own and report the error). */
+int
+store_read_hold(struct store *s)
+{
+	if (!s->held && mdb_txn_renew(s->rtxn) == 0)
+		s->held = 1;
+	return s->held;
+}
+
+/* End what store_read_hold() started. */
+void
+store_read_release(struct store *s)
+{
+	if (s->held) {
+		mdb_txn_reset(s->rtxn);
+		s->held = 0;
+	}
+}
+
 /* The socketmap lookup path; see the file header. */
 enum store_status
 store_lookup(struct store *s, const char *key, size_t keylen, uint64_t now,
@@ -278,9 +302,9 @@ store_lookup(struct store *s, const char *key, size_t keylen, uint64_t now,
 	const char *view;
 	uint64_t expires;
 	size_t n;
-	int rc;
+	int rc, own = !s->held;
 
-	rc = mdb_txn_renew(s->rtxn);
+	rc = own ? mdb_txn_renew(s->rtxn) : 0;
 	if (rc != 0) {
 		*err = mdb_strerror(rc);
 		return STORE_ERROR;
@@ -306,7 +330,8 @@ store_lookup(struct store *s, const char *key, size_t keylen, uint64_t now,
 		*err = mdb_strerror(rc);
 		st = STORE_ERROR;
 	}
-	mdb_txn_reset(s->rtxn);
+	if (own)
+		mdb_txn_reset(s->rtxn);
 	return st;
 }
 

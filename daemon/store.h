@@ -42,6 +42,8 @@ int store_open(struct store **out, const char *dir, int flags, char *err,
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
 
+int store_read_hold(struct store *s);
+void store_read_release(struct store *s);
 enum store_status store_lookup(struct store *s, const char *key,
     size_t keylen, uint64_t now, char *reply, size_t replysz,
     size_t *reply_len, const char **err);
