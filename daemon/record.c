@@ -11,7 +11,7 @@
  *	int record_event_decode(buf, len, e, err)
  * DESCRIPTION
  *	Records live in LMDB and outlive the program that wrote them, so
- *	they are never raw C structs. A domain record, version 1, is, all
+ *	they are never raw C structs. A domain record, version 2, is, all
  *	integers little-endian:
  *
  *	offset	size	field
@@ -26,6 +26,14 @@
  *	...	6x4	deliveries, tls, trusted, verified, plaintext, failures
  *	...	2+M	match list (length-prefixed)
  *	...	2+N	note (length-prefixed)
+ *	...	3x8	streak_first, last_plain, last_failure
+ *	...	2x4	streak, streak_verified
+ *	...	2+H	streak_hosts (MX names of the current run)
+ *	...	2+S	seen ("host=level" tokens, most recent first)
+ *	...	2+F	failure (the last failure's reason)
+ *
+ *	Version 1 records end after the note; they decode with the learning
+ *	fields zero and are written back as version 2.
  *
  *	The lookup path reads only the first 14 + R bytes through
  *	record_reply_view(). Decoders check every length against what is
@@ -137,7 +145,9 @@ record_encode(const struct record *r, unsigned char *buf, size_t bufsz)
 	struct record_sink s = { buf, bufsz, 0, 0 };
 
 	if (r->reply_len > REPLY_MAX || r->match_len > RECORD_MATCH_MAX ||
-	    r->note_len > RECORD_NOTE_MAX)
+	    r->note_len > RECORD_NOTE_MAX ||
+	    r->streak_hosts_len > RECORD_MATCH_MAX ||
+	    r->seen_len > RECORD_SEEN_MAX || r->failure_len > RECORD_FAILURE_MAX)
 		return 0;
 	record_put(&s, RECORD_VERSION, 1);
 	record_put(&s, r->state, 1);
@@ -158,6 +168,14 @@ record_encode(const struct record *r, unsigned char *buf, size_t bufsz)
 	record_put(&s, r->failures, 4);
 	record_put_text(&s, r->match, r->match_len);
 	record_put_text(&s, r->note, r->note_len);
+	record_put(&s, r->streak_first, 8);
+	record_put(&s, r->last_plain, 8);
+	record_put(&s, r->last_failure, 8);
+	record_put(&s, r->streak, 4);
+	record_put(&s, r->streak_verified, 4);
+	record_put_text(&s, r->streak_hosts, r->streak_hosts_len);
+	record_put_text(&s, r->seen, r->seen_len);
+	record_put_text(&s, r->failure, r->failure_len);
 	return s.bad ? 0 : s.used;
 }
 
@@ -169,7 +187,7 @@ record_version_ok(const unsigned char *buf, size_t len, const char **err)
 		*err = "record is empty";
 		return 0;
 	}
-	if (buf[0] != RECORD_VERSION) {
+	if (buf[0] < 1 || buf[0] > RECORD_VERSION) {
 		*err = buf[0] > RECORD_VERSION ?
 		    "record was written by a newer tlspin" :
 		    "record has an invalid version byte";
@@ -205,6 +223,21 @@ record_reply_view(const unsigned char *buf, size_t len, uint64_t *expires,
 	return 1;
 }
 
+/* The version 2 tail: what learning keeps about the current run. */
+static void
+record_decode_learning(struct record_cursor *c, struct record *r)
+{
+	r->streak_first = record_get(c, 8);
+	r->last_plain = record_get(c, 8);
+	r->last_failure = record_get(c, 8);
+	r->streak = (uint32_t)record_get(c, 4);
+	r->streak_verified = (uint32_t)record_get(c, 4);
+	r->streak_hosts_len = record_get_text(c, r->streak_hosts,
+	    RECORD_MATCH_MAX);
+	r->seen_len = record_get_text(c, r->seen, RECORD_SEEN_MAX);
+	r->failure_len = record_get_text(c, r->failure, RECORD_FAILURE_MAX);
+}
+
 /* Decode a whole domain record; see the file header. */
 int
 record_decode(const unsigned char *buf, size_t len, struct record *r,
@@ -234,6 +267,8 @@ record_decode(const unsigned char *buf, size_t len, struct record *r,
 	r->failures = (uint32_t)record_get(&c, 4);
 	r->match_len = record_get_text(&c, r->match, RECORD_MATCH_MAX);
 	r->note_len = record_get_text(&c, r->note, RECORD_NOTE_MAX);
+	if (buf[0] >= 2)
+		record_decode_learning(&c, r);
 	if (c.bad) {
 		*err = "record is truncated or has a field out of bounds";
 		return 0;

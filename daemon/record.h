@@ -8,12 +8,15 @@
 #include "key.h"
 #include "reply.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2	/* 1 had no learning section; still read */
 #define RECORD_MATCH_MAX 1000	/* learned MX names, colon-separated */
 #define RECORD_NOTE_MAX 500	/* admin's note */
+#define RECORD_SEEN_MAX 600	/* "host=level" tokens, latest first */
+#define RECORD_FAILURE_MAX 300	/* the last failure, as Postfix said it */
 #define RECORD_HEADER 14	/* version..reply_len: the lookup's part */
 #define RECORD_ENCODED_MAX (RECORD_HEADER + REPLY_MAX + 5 * 8 + 6 * 4 + \
-	2 + RECORD_MATCH_MAX + 2 + RECORD_NOTE_MAX)
+	2 + RECORD_MATCH_MAX + 2 + RECORD_NOTE_MAX + 3 * 8 + 2 * 4 + \
+	2 + RECORD_MATCH_MAX + 2 + RECORD_SEEN_MAX + 2 + RECORD_FAILURE_MAX)
 
 /* One next-hop domain. Times are Unix seconds; 0 means "never"/"not yet". */
 struct record {
@@ -29,6 +32,17 @@ struct record {
 	char match[RECORD_MATCH_MAX + 1];
 	uint16_t note_len;
 	char note[RECORD_NOTE_MAX + 1];
+	/* learning (version 2): the current run of good TLS deliveries */
+	uint64_t streak_first;	/* first TLS delivery of the run; 0 = none */
+	uint64_t last_plain, last_failure;
+	uint32_t streak;	/* TLS deliveries in the run, none in clear */
+	uint32_t streak_verified;	/* of those, names Verified by Postfix */
+	uint16_t streak_hosts_len;	/* MX names of the run, colon-separated */
+	char streak_hosts[RECORD_MATCH_MAX + 1];
+	uint16_t seen_len;	/* "host=level" tokens, most recent first */
+	char seen[RECORD_SEEN_MAX + 1];
+	uint16_t failure_len;	/* the last failure's reason */
+	char failure[RECORD_FAILURE_MAX + 1];
 };
 
 #define EVENT_VERSION 1

@@ -42,6 +42,43 @@ fill(struct record *r)
 	memcpy(r->match, "mx.example.com", 14);
 	r->note_len = 4;
 	memcpy(r->note, "note", 4);
+	r->streak_first = 11;
+	r->last_plain = 12;
+	r->last_failure = 13;
+	r->streak = 14;
+	r->streak_verified = 15;
+	r->streak_hosts_len = 7;
+	memcpy(r->streak_hosts, "mx1:mx2", 7);
+	r->seen_len = 12;
+	memcpy(r->seen, "mx1=verified", 12);
+	r->failure_len = 7;
+	memcpy(r->failure, "refused", 7);
+}
+
+/* A version 1 record (no learning tail) still decodes, tail zeroed. */
+static void
+test_version1(void)
+{
+	struct record a, b;
+	unsigned char buf[RECORD_ENCODED_MAX];
+	const char *err = NULL;
+	size_t n, tail = 3 * 8 + 2 * 4 + 3 * 2;
+
+	fill(&a);
+	a.streak_first = a.last_plain = a.last_failure = 0;
+	a.streak = a.streak_verified = 0;
+	a.streak_hosts_len = a.seen_len = a.failure_len = 0;
+	memset(a.streak_hosts, 0, sizeof(a.streak_hosts));
+	memset(a.seen, 0, sizeof(a.seen));
+	memset(a.failure, 0, sizeof(a.failure));
+	n = record_encode(&a, buf, sizeof(buf));
+	buf[0] = 1;
+	tap_ok(record_decode(buf, n - tail, &b, &err),
+	    "version 1 record decodes (%s)", err ? err : "ok");
+	tap_ok(memcmp(&a, &b, sizeof(a)) == 0,
+	    "version 1 record decodes to the same fields, learning zero");
+	tap_ok(!record_decode(buf, n, &b, &err),
+	    "version 1 record with a version 2 tail is rejected");
 }
 
 static void
@@ -157,6 +194,7 @@ int
 main(void)
 {
 	test_roundtrip();
+	test_version1();
 	test_corrupt();
 	test_event();
 	return tap_done();
