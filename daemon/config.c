@@ -26,6 +26,7 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,27 @@ config_duration_parse(const char *s, size_t len, uint64_t *secs)
 	}
 	*secs = n * mult;
 	return 1;
+}
+
+/* A duration the way an admin writes it: the largest exact unit (hours
+ * up to 2 days: "24h" reads better than "1d"). */
+void
+config_duration_format(char *buf, size_t bufsz, uint64_t secs)
+{
+	static const struct {
+		char unit;
+		uint64_t mult;
+	} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (secs != 0 && secs % units[i].mult == 0 &&
+		    !(units[i].unit == 'd' && secs < 2 * 86400)) {
+			snprintf(buf, bufsz, "%llu%c", (unsigned long long)
+			    (secs / units[i].mult), units[i].unit);
+			return;
+		}
+	snprintf(buf, bufsz, "%llus", (unsigned long long)secs);
 }
 
 /* Check "unix:PATH" or "inet:HOST:PORT" syntax; 1 if good. */
@@ -306,18 +328,141 @@ config_set_postfix_compat(struct config *c, const char *v, size_t len,
 }
 
 static int
-config_set_debug(struct config *c, const char *v, size_t len,
-    const char **err)
+config_yesno(int *out, const char *v, size_t len, const char **err)
 {
 	if (len == 3 && memcmp(v, "yes", 3) == 0)
-		c->debug = 1;
+		*out = 1;
 	else if (len == 2 && memcmp(v, "no", 2) == 0)
-		c->debug = 0;
+		*out = 0;
 	else {
 		*err = "expected yes or no";
 		return 0;
 	}
 	return 1;
+}
+
+static int
+config_set_debug(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_yesno(&c->debug, v, len, err);
+}
+
+static int
+config_set_secure_pins(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_yesno(&c->secure_pins, v, len, err);
+}
+
+static int
+config_set_private_mx(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_yesno(&c->private_mx, v, len, err);
+}
+
+static int
+config_set_pin_min_deliveries(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	unsigned long n;
+
+	if (!config_uint(v, len, 10, 1, 1000000, &n)) {
+		*err = "expected a number from 1 to 1000000";
+		return 0;
+	}
+	c->pin_min_deliveries = (unsigned)n;
+	return 1;
+}
+
+static int
+config_set_pin_min_span(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	uint64_t s;
+
+	if (!config_duration_parse(v, len, &s) || s > 365 * 86400ULL) {
+		*err = "expected a duration such as 24h or 7d (0s to 365d)";
+		return 0;
+	}
+	c->pin_min_span = s;
+	return 1;
+}
+
+static int
+config_set_pin_max_age(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	uint64_t s;
+
+	if (!config_duration_parse(v, len, &s) || s < 60 ||
+	    s > 3650 * 86400ULL) {
+		*err = "expected a duration such as 60d (1m to 3650d)";
+		return 0;
+	}
+	c->pin_max_age = s;
+	return 1;
+}
+
+static int
+config_set_log_source(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (!((len == 7 && memcmp(v, "journal", 7) == 0) ||
+	    (len == 4 && memcmp(v, "none", 4) == 0) ||
+	    (len > 8 && memcmp(v, "journal:", 8) == 0 && v[8] == '/') ||
+	    (len > 5 && memcmp(v, "file:", 5) == 0 && v[5] == '/'))) {
+		*err = "expected journal, journal:/DIR, file:/PATH or none";
+		return 0;
+	}
+	return config_copy(c->log_source, sizeof(c->log_source), v, len, err);
+}
+
+/* One or more syslog_name values, separated by spaces or commas. */
+static int
+config_set_syslog_name(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	size_t i = 0, start;
+	unsigned n = 0;
+
+	while (i < len) {
+		while (i < len && (v[i] == ' ' || v[i] == ',' || v[i] == '\t'))
+			i++;
+		if (i == len)
+			break;
+		for (start = i; i < len && v[i] != ' ' && v[i] != ',' &&
+		    v[i] != '\t'; i++)
+			if (!(isalnum((unsigned char)v[i]) || v[i] == '-' ||
+			    v[i] == '_' || v[i] == '.' || v[i] == '/')) {
+				*err = "expected names such as postfix or "
+				    "postfix-out";
+				return 0;
+			}
+		if (n == CONFIG_NAMES_MAX) {
+			*err = "too many names (at most 8)";
+			return 0;
+		}
+		if (!config_copy(c->syslog_names[n], sizeof(c->syslog_names[n]),
+		    v + start, i - start, err))
+			return 0;
+		n++;
+	}
+	if (n == 0) {
+		*err = "expected at least one name, such as postfix";
+		return 0;
+	}
+	c->nsyslog_names = n;
+	return 1;
+}
+
+static int
+config_set_postfix_user(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_copy(c->postfix_user, sizeof(c->postfix_user), v, len,
+	    err);
 }
 
 static const struct config_key config_keys[] = {
@@ -333,6 +478,14 @@ static const struct config_key config_keys[] = {
 	{ "read_timeout", config_set_read_timeout },
 	{ "postfix_compat", config_set_postfix_compat },
 	{ "debug", config_set_debug },
+	{ "pin_min_deliveries", config_set_pin_min_deliveries },
+	{ "pin_min_span", config_set_pin_min_span },
+	{ "pin_max_age", config_set_pin_max_age },
+	{ "secure_pins", config_set_secure_pins },
+	{ "private_mx", config_set_private_mx },
+	{ "log_source", config_set_log_source },
+	{ "syslog_name", config_set_syslog_name },
+	{ "postfix_user", config_set_postfix_user },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -353,6 +506,14 @@ config_defaults(struct config *c)
 	c->idle_timeout = 300;
 	c->read_timeout = 10;
 	c->postfix_compat = REPLY_COMPAT_DEFAULT;
+	c->pin_min_deliveries = 3;
+	c->pin_min_span = 86400;
+	c->pin_max_age = 60 * 86400;
+	c->secure_pins = 1;
+	snprintf(c->log_source, sizeof(c->log_source), "%s", "journal");
+	snprintf(c->syslog_names[0], sizeof(c->syslog_names[0]), "postfix");
+	c->nsyslog_names = 1;
+	snprintf(c->postfix_user, sizeof(c->postfix_user), "postfix");
 }
 
 /* Apply one setting; err gets "KEY: problem". */

@@ -9,6 +9,7 @@
 #define CONFIG_ADDR_MAX 108	/* sun_path holds 108 bytes */
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define CONFIG_ERR_MAX 512
+#define CONFIG_NAMES_MAX 8	/* syslog_name values followed */
 
 enum config_mode {
 	MODE_ENFORCE = 0,	/* answer with the pins */
@@ -29,6 +30,16 @@ struct config {
 	uint64_t read_timeout;	/* seconds a partial request may take */
 	unsigned postfix_compat;
 	int debug;
+	/* learning */
+	unsigned pin_min_deliveries;
+	uint64_t pin_min_span;	/* seconds */
+	uint64_t pin_max_age;	/* seconds */
+	int secure_pins;
+	int private_mx;		/* learn from port 25 at private addresses */
+	char log_source[4096];	/* journal, journal:DIR, file:PATH, none */
+	char syslog_names[CONFIG_NAMES_MAX][64];	/* "postfix", ... */
+	unsigned nsyslog_names;
+	char postfix_user[64];	/* whose journal entries are trusted */
 };
 
 void config_defaults(struct config *c);
@@ -39,6 +50,7 @@ int config_load(struct config *c, const char *path, int must_exist,
 int config_set(struct config *c, const char *key, const char *value,
     size_t vlen, char *err, size_t errsz);
 int config_duration_parse(const char *s, size_t len, uint64_t *secs);
+void config_duration_format(char *buf, size_t bufsz, uint64_t secs);
 int config_listen_check(const char *addr, size_t len, const char **err);
 const char *config_mode_name(enum config_mode mode);
 

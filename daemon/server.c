@@ -52,6 +52,7 @@
 
 #include "key.h"
 #include "log.h"
+#include "hints.h"
 #include "netstring.h"
 #include "reply.h"
 #include "server.h"
@@ -99,6 +100,12 @@ struct server {
 	char rbuf[SERVER_READ_MAX + NETSTRING_REQUEST_MAX + 16];
 	char wbuf[SERVER_WRITE_MAX];
 	size_t wlen;
+	/* next-hop hints for the learner: (pid, time, key) of each lookup */
+	int hint_fd;		/* -1: no learner */
+	char last_key[KEY_MAX + 1];	/* key of the last lookup answered */
+	size_t last_keylen;	/* 0: the last request had no valid key */
+	unsigned char hbuf[HINTS_WIRE_MAX];
+	size_t hlen;
 };
 
 static void server_conn_close(struct conn *c);
@@ -255,7 +262,52 @@ server_answer(struct server *srv, const char *req, size_t len, char *out,
 		srv->stats.notfound++;
 		return netstring_encode(out, outsz, "NOTFOUND ", 9);
 	}
+	memcpy(srv->last_key, key, keylen + 1);
+	srv->last_keylen = keylen;
 	return server_lookup(srv, key, keylen, out, outsz);
+}
+
+/* Send the lookups of this wakeup to the learner; never block, and
+ * drop them when it does not keep up (it then falls back to the
+ * recipient domain). */
+static void
+server_hints_flush(struct server *srv)
+{
+	if (srv->hlen > 0 && srv->hint_fd >= 0)
+		(void)send(srv->hint_fd, srv->hbuf, srv->hlen,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	srv->hlen = 0;
+}
+
+/* Remember that pid asked for the key of the last request. */
+static void
+server_hint(struct server *srv, pid_t pid)
+{
+	struct hint q;
+	uint64_t now = 0;
+	size_t n;
+
+	if (srv->hint_fd < 0 || pid <= 0 || srv->last_keylen == 0 ||
+	    srv->last_key[0] == '.')
+		return;
+	(void)sd_event_now(srv->ev, CLOCK_REALTIME, &now);
+	q.pid = (uint32_t)pid;
+	q.time = now / USEC;
+	q.keylen = (uint16_t)srv->last_keylen;
+	memcpy(q.key, srv->last_key, srv->last_keylen + 1);
+	if (sizeof(srv->hbuf) - srv->hlen < 14 + KEY_MAX)
+		server_hints_flush(srv);
+	n = hints_encode(&q, srv->hbuf + srv->hlen,
+	    sizeof(srv->hbuf) - srv->hlen);
+	srv->hlen += n;
+}
+
+/* Where lookups are reported for learning; -1 for nowhere. */
+void
+server_set_hint_fd(struct server *srv, int fd)
+{
+	srv->hlen = 0;
+	srv->hint_fd = fd;
 }
 
 /* Turn reading on or off for a connection. */
@@ -355,9 +407,11 @@ server_conn_input(struct conn *c, size_t len)
 			off = len;
 			break;
 		}
+		srv->last_keylen = 0;
 		srv->wlen += server_answer(srv, ns.data, ns.len,
 		    srv->wbuf + srv->wlen, sizeof(srv->wbuf) - srv->wlen,
 		    &close_after);
+		server_hint(srv, c->pid);
 		off += ns.consumed;
 		c->partial_since = 0;
 		if (sizeof(srv->wbuf) - srv->wlen < SERVER_REPLY_MAX &&
@@ -454,6 +508,7 @@ server_poll(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	} while (n == 128);
 	if (st != NULL)
 		store_read_release(st);
+	server_hints_flush(srv);
 	return 0;
 }
 
@@ -588,6 +643,7 @@ server_new(sd_event *ev, const struct config *cfg)
 		return NULL;
 	srv->ev = ev;
 	srv->cfg = *cfg;
+	srv->hint_fd = -1;
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (srv->epfd < 0 || sd_event_add_io(ev, &srv->epsrc, srv->epfd,
 	    EPOLLIN, server_poll, srv) < 0 || sd_event_add_time(ev,

@@ -25,6 +25,7 @@ int server_open_store(struct server *srv);
 void server_stats_save(struct server *srv);
 void server_configure(struct server *srv, const struct config *cfg);
 void server_free(struct server *srv);
+void server_set_hint_fd(struct server *srv, int fd);
 const struct server_stats *server_stats(const struct server *srv);
 unsigned server_clients(const struct server *srv);
 size_t server_answer(struct server *srv, const char *req, size_t len,

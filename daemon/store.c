@@ -526,6 +526,28 @@ store_meta_get(struct store *s, const char *name, void *buf, size_t bufsz,
 	return 1;
 }
 
+/* A meta value as the write transaction sees it; *len 0 when absent. */
+int
+store_txn_meta_get(struct store_txn *t, const char *name, void *buf,
+    size_t bufsz, size_t *len, char *err, size_t errsz)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc;
+
+	*len = 0;
+	rc = mdb_get(t->txn, t->s->meta, &k, &v);
+	if (rc == 0) {
+		*len = v.mv_size < bufsz ? v.mv_size : bufsz;
+		memcpy(buf, v.mv_data, *len);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		store_errf(err, errsz, "cannot read %s from store %s: %s",
+		    name, t->s->dir, mdb_strerror(rc));
+		return 0;
+	}
+	return 1;
+}
+
 /* Sizes and counts for tlspin stats. */
 int
 store_info(struct store *s, struct store_info *info, char *err, size_t errsz)

@@ -71,6 +71,8 @@ int store_txn_event(struct store_txn *t, const struct record_event *e,
     char *err, size_t errsz);
 int store_txn_meta_put(struct store_txn *t, const char *name,
     const void *val, size_t len, char *err, size_t errsz);
+int store_txn_meta_get(struct store_txn *t, const char *name, void *buf,
+    size_t bufsz, size_t *len, char *err, size_t errsz);
 int store_commit(struct store_txn *t, char *err, size_t errsz);
 void store_abort(struct store_txn *t);
 

@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "learnd.h"
 #include "server.h"
 
 #define TLSPIND_OVERRIDES_MAX (CONFIG_LISTEN_MAX + 8)
@@ -51,6 +52,7 @@ struct tlspind {
 	struct config cfg;
 	sd_event *ev;
 	struct server *srv;
+	struct learnd *ld;	/* the learner child process */
 	int ready_fd;		/* pipe to the waiting parent, or -1 */
 };
 
@@ -113,6 +115,7 @@ tlspind_load(struct tlspind *d, struct config *c, char *err, size_t errsz)
 static void
 tlspind_print_config(const struct config *c)
 {
+	char span[32], age[32];
 	unsigned i;
 
 	printf("store = %s\nlisten =", c->store);
@@ -127,6 +130,16 @@ tlspind_print_config(const struct config *c)
 	    c->user[0] ? "" : "# (not set) ", c->user, c->max_clients, (unsigned long long)c->idle_timeout,
 	    (unsigned long long)c->read_timeout, c->postfix_compat / 100,
 	    c->postfix_compat % 100, c->debug ? "yes" : "no");
+	config_duration_format(span, sizeof(span), c->pin_min_span);
+	config_duration_format(age, sizeof(age), c->pin_max_age);
+	printf("pin_min_deliveries = %u\npin_min_span = %s\n"
+	    "pin_max_age = %s\nsecure_pins = %s\nprivate_mx = %s\n"
+	    "log_source = %s\nsyslog_name =", c->pin_min_deliveries, span,
+	    age, c->secure_pins ? "yes" : "no", c->private_mx ? "yes" : "no",
+	    c->log_source);
+	for (i = 0; i < c->nsyslog_names; i++)
+		printf(" %s", c->syslog_names[i]);
+	printf("\npostfix_user = %s\n", c->postfix_user);
 }
 
 /* Parse the command line into d; exits on --help, --version, errors. */
@@ -344,6 +357,8 @@ tlspind_on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		log_set_debug(c->debug);
 		server_configure(d->srv, c);
 		d->cfg.mode = c->mode;
+		memcpy(c->store, d->cfg.store, sizeof(c->store));
+		learnd_reload(d->ld, c);
 		log_info("reloaded %s: mode = %s, map_name = %s",
 		    d->config_file, config_mode_name(c->mode), c->map_name);
 	}
@@ -393,6 +408,7 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
 	sigaddset(&ss, SIGUSR1);
+	sigaddset(&ss, SIGCHLD);	/* the learner, via sd_event_add_child */
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &ss, NULL) != 0 ||
 	    sd_event_default(&d->ev) < 0 ||
@@ -421,6 +437,12 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 		log_warn("starting without a store: every lookup answers "
 		    "TEMP, so Postfix defers mail, until %s opens",
 		    d->cfg.store);
+	d->ld = learnd_new(d->ev, d->srv, &d->cfg);
+	if (d->ld == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return 0;
+	}
+	learnd_start(d->ld);
 	log_info("answering map %s on %s%s, mode = %s, store %s",
 	    d->cfg.map_name, n > 0 ? "sockets from systemd" :
 	    d->cfg.listen[0], n <= 0 && d->cfg.nlisten > 1 ? " and more" : "",
@@ -463,6 +485,7 @@ main(int argc, char **argv)
 	tlspind_report(d, NULL);
 	(void)sd_notify(0, "READY=1\nSTATUS=Answering policy queries");
 	rc = sd_event_loop(d->ev);
+	learnd_free(d->ld);
 	tlspind_log_stats(d);
 	server_stats_save(d->srv);
 	server_free(d->srv);

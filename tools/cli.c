@@ -210,6 +210,16 @@ cli_record_json(FILE *f, const char *key, const struct record *r,
 	    r->deliveries, r->tls, r->trusted, r->verified, r->plaintext,
 	    r->failures);
 	json_string(f, r->note);
+	cli_json_time(f, "last_plain", r->last_plain);
+	cli_json_time(f, "last_failure", r->last_failure);
+	fputs(",\"failure\":", f);
+	json_string(f, r->failure);
+	fputs(",\"seen\":", f);
+	json_string(f, r->seen);
+	cli_json_time(f, "run_since", r->streak_first);
+	fprintf(f, ",\"run\":%u,\"run_verified\":%u,\"run_hosts\":",
+	    r->streak, r->streak_verified);
+	json_string(f, r->streak_hosts);
 	fputc('}', f);
 }
 

@@ -37,6 +37,10 @@ void cli_record_text(FILE *f, const char *key, const struct record *r,
     uint64_t now);
 void cli_record_json(FILE *f, const char *key, const struct record *r,
     uint64_t now);
+int cmd_help(const char *name);
+int cmd_learn(struct cli *c, int argc, char **argv);
+int cmd_why(struct cli *c, int argc, char **argv);
+int cmd_events(struct cli *c, int argc, char **argv);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "learner.h"
 #include "json.h"
 #include "key.h"
 #include "netstring.h"
@@ -37,7 +38,7 @@ struct cmd {
 static const struct cmd *cmd_find(const char *name);
 
 /* Print a command's usage; returns EXIT_OKAY for --help. */
-static int
+int
 cmd_help(const char *name)
 {
 	const struct cmd *k = cmd_find(name);
@@ -317,12 +318,84 @@ cmd_show(struct cli *c, int argc, char **argv)
 	    EXIT_NOTFOUND : EXIT_STORE;
 }
 
+/* A domain to list, for --sort last-seen. */
+struct cmd_list_item {
+	uint64_t last_seen;
+	char key[KEY_MAX + 1];
+};
+
 struct cmd_list_ctx {
-	int json, have_state;
+	int json, have_state, by_seen;
 	enum policy_state state;
 	size_t n;
 	uint64_t now;
+	struct cmd_list_item *items;	/* by_seen: collected, then sorted */
+	size_t nitems, cap;
 };
+
+static int
+cmd_list_collect(struct cmd_list_ctx *x, const char *key, size_t keylen,
+    const struct record *r)
+{
+	struct cmd_list_item *grown;
+
+	if (x->nitems == x->cap) {
+		x->cap *= 2;
+		grown = realloc(x->items, x->cap * sizeof(*x->items));
+		if (grown == NULL)
+			return 1;
+		x->items = grown;
+	}
+	x->items[x->nitems].last_seen = r->last_seen;
+	memcpy(x->items[x->nitems].key, key, keylen + 1);
+	x->nitems++;
+	return 0;
+}
+
+/* Most recently seen first; then by name. */
+static int
+cmd_list_cmp(const void *a, const void *b)
+{
+	const struct cmd_list_item *p = a, *q = b;
+
+	if (p->last_seen != q->last_seen)
+		return p->last_seen < q->last_seen ? 1 : -1;
+	return strcmp(p->key, q->key);
+}
+
+static int cmd_list_one(void *arg, const char *key, size_t keylen,
+    const struct record *r);
+
+/* --sort last-seen: collect, sort, then print each record. */
+static int
+cmd_list_by_seen(struct store *s, struct cmd_list_ctx *x, char *err,
+    size_t errsz)
+{
+	struct record *r = malloc(sizeof(*r));
+	size_t i;
+	int ok;
+
+	x->cap = 256;
+	x->items = malloc(x->cap * sizeof(*x->items));
+	if (r == NULL || x->items == NULL) {
+		free(r);
+		free(x->items);
+		snprintf(err, errsz, "out of memory");
+		return 0;
+	}
+	ok = store_foreach(s, NULL, cmd_list_one, x, err, errsz);
+	qsort(x->items, x->nitems, sizeof(*x->items), cmd_list_cmp);
+	for (i = 0; ok && i < x->nitems; i++) {
+		if (store_get(s, x->items[i].key, r, err, errsz) != STORE_OK)
+			continue;	/* removed meanwhile */
+		x->by_seen = 0;
+		cmd_list_one(x, x->items[i].key, strlen(x->items[i].key), r);
+		x->by_seen = 1;
+	}
+	free(x->items);
+	free(r);
+	return ok;
+}
 
 /* Print one line (or JSON object) of tlspin list. */
 static int
@@ -334,6 +407,8 @@ cmd_list_one(void *arg, const char *key, size_t keylen,
 
 	if (x->have_state && r->state != x->state)
 		return 0;
+	if (x->by_seen && x->items != NULL)	/* collecting */
+		return cmd_list_collect(x, key, keylen, r);
 	if (x->json) {
 		fputs(x->n ? ",\n" : "\n", stdout);
 		cli_record_json(stdout, key, r, x->now);
@@ -361,6 +436,14 @@ cmd_list(struct cli *c, int argc, char **argv)
 			x.json = 1;
 		else if (strcmp(argv[i], "--help") == 0)
 			return cmd_help("list");
+		else if (strcmp(argv[i], "--sort") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "last-seen") == 0)
+				x.by_seen = 1;
+			else if (strcmp(argv[i], "domain") != 0)
+				return cli_usage_error("list", "--sort %s: "
+				    "expected domain or last-seen", argv[i]);
+		}
 		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
 			if (!policy_state_parse(argv[++i], &x.state))
 				return cli_usage_error("list", "unknown state "
@@ -380,7 +463,8 @@ cmd_list(struct cli *c, int argc, char **argv)
 	else
 		printf("%-40s %-9s %-20s %s\n", "DOMAIN", "STATE", "EXPIRES",
 		    "POSTFIX GETS");
-	ok = store_foreach(s, NULL, cmd_list_one, &x, err, sizeof(err));
+	ok = x.by_seen ? cmd_list_by_seen(s, &x, err, sizeof(err)) :
+	    store_foreach(s, NULL, cmd_list_one, &x, err, sizeof(err));
 	if (x.json)
 		fputs("\n]\n", stdout);
 	store_close(s);
@@ -798,14 +882,55 @@ cmd_stats_one(void *arg, const char *key, size_t keylen,
 }
 
 /* tlspin stats [--json] */
+/* What learning read, over every run, and where it stands. */
+static void
+cmd_stats_learn_text(const struct learner_stats *ls, const char *where)
+{
+	char t[64];
+
+	cli_time(t, sizeof(t), ls->last_time);
+	printf("learning:   %llu lines read, %llu from the SMTP client "
+	    "(%llu used, %llu not\n            about TLS), %llu not from "
+	    "Postfix, %llu forged journal entries\n            ignored; "
+	    "%llu deliveries counted, %llu local hops skipped, %llu "
+	    "transitions\n", (unsigned long long)ls->lines,
+	    (unsigned long long)ls->smtp, (unsigned long long)ls->used,
+	    (unsigned long long)ls->ignored, (unsigned long long)ls->unparsed,
+	    (unsigned long long)ls->forged,
+	    (unsigned long long)ls->observations,
+	    (unsigned long long)ls->local,
+	    (unsigned long long)ls->transitions);
+	printf("last line:  %s\nposition:   %s\n", t,
+	    where[0] ? where : "none yet (nothing learned)");
+}
+
+static void
+cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
+{
+	printf(",\"learning\":{\"lines\":%llu,\"smtp\":%llu,\"used\":%llu,"
+	    "\"ignored\":%llu,\"unparsed\":%llu,\"forged\":%llu,"
+	    "\"deliveries\":%llu,\"local\":%llu,\"transitions\":%llu,"
+	    "\"last_time\":%llu,\"position\":",
+	    (unsigned long long)ls->lines, (unsigned long long)ls->smtp,
+	    (unsigned long long)ls->used, (unsigned long long)ls->ignored,
+	    (unsigned long long)ls->unparsed, (unsigned long long)ls->forged,
+	    (unsigned long long)ls->observations,
+	    (unsigned long long)ls->local,
+	    (unsigned long long)ls->transitions,
+	    (unsigned long long)ls->last_time);
+	json_string(stdout, where);
+	putchar('}');
+}
+
 static int
 cmd_stats(struct cli *c, int argc, char **argv)
 {
 	struct cmd_stats_ctx x = { { 0 }, 0, cli_now() };
 	struct store_info info;
-	char err[STORE_ERR_MAX], daemon[1024];
+	struct learner_stats ls;
+	char err[STORE_ERR_MAX], daemon[1024], where[4300];
 	struct store *s;
-	size_t dlen = 0;
+	size_t dlen = 0, wlen = 0;
 	int json, i, rc, ok;
 
 	if ((rc = cmd_flags("stats", argc, argv, &json, &i)) >= 0)
@@ -818,8 +943,11 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	ok = store_info(s, &info, err, sizeof(err)) &&
 	    store_foreach(s, NULL, cmd_stats_one, &x, err, sizeof(err)) &&
 	    store_meta_get(s, "daemon", daemon, sizeof(daemon) - 1, &dlen,
-	    err, sizeof(err));
+	    err, sizeof(err)) && learner_stats_load(s, &ls, err, sizeof(err)) &&
+	    store_meta_get(s, LEARNER_WHERE_KEY, where, sizeof(where) - 1,
+	    &wlen, err, sizeof(err));
 	store_close(s);
+	where[wlen] = '\0';
 	if (!ok) {
 		fprintf(stderr, "tlspin stats: %s\n", err);
 		return EXIT_STORE;
@@ -838,6 +966,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 			    x.states[i]);
 		printf("},\"daemon\":");
 		json_string(stdout, daemon);
+		cmd_stats_learn_json(&ls, where);
 		printf("}\n");
 		return EXIT_OKAY;
 	}
@@ -851,6 +980,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		    x.states[i]);
 	printf("events:     %zu (kept at most %d)\n", info.events,
 	    STORE_EVENTS_MAX);
+	cmd_stats_learn_text(&ls, where);
 	printf("daemon counters (saved every minute and at stop):\n%s",
 	    dlen ? daemon : "  none yet (tlspind has not run on this store)\n");
 	return EXIT_OKAY;
@@ -869,7 +999,8 @@ static const struct cmd cmds[] = {
 	{ "show", cmd_show, "[--json] DOMAIN\nShow what Postfix gets for DOMAIN"
 	    " and the record behind it.\n" },
 	{ "list", cmd_list, "[--state observing|encrypt|secure|manual|expired|"
-	    "dane] [--json]\nList the domains in the store.\n" },
+	    "dane] [--sort domain|last-seen] [--json]\nList the domains in "
+	    "the store, by name or most recently seen first.\n" },
 	{ "query", cmd_query, "[--socket PATH | --connect HOST:PORT] "
 	    "[--map NAME] KEY\nAsk the running tlspind exactly as Postfix "
 	    "would and print the raw reply.\nExit 0 on OK, 1 on NOTFOUND, 4 on"
@@ -881,6 +1012,19 @@ static const struct cmd cmds[] = {
 	{ "export", cmd_export, "[--format tls_policy|json]\nPrint the "
 	    "policies Postfix gets now as a tls_policy table, or every\nrecord "
 	    "as JSON.\n" },
+	{ "learn", cmd_learn, "[--dry-run] [--json] FILE...\nLearn from "
+	    "Postfix logs (plain or .gz; - for stdin), oldest first, and\n"
+	    "print what was pinned and why. A file learned before continues "
+	    "where it\nstopped (files are known by their first line, so "
+	    "mail.log becomes mail.log.1\nwithout being counted twice). "
+	    "--dry-run shows what would be pinned and\nwrites nothing.\n" },
+	{ "why", cmd_why, "[--json] DOMAIN\nExplain DOMAIN: the reply Postfix "
+	    "gets now, the state, the evidence\n(deliveries, TLS levels and MX "
+	    "names seen, failures), the transitions with\ntheir reasons and "
+	    "when the pin expires.\n" },
+	{ "events", cmd_events, "[--json] [--limit N] [DOMAIN]\nThe audit "
+	    "trail of state changes, oldest first (the last N, default 50;\n"
+	    "0 for all).\n" },
 	{ "stats", cmd_stats, "[--json]\nCounts per state, store size and the"
 	    " daemon's counters.\n" },
 };

@@ -1,0 +1,512 @@
+/*
+ * NAME
+ *	correlate - join one smtp pid's log lines into delivery observations
+ * SYNOPSIS
+ *	#include "correlate.h"
+ *
+ *	int correlate_feed(c, ev, t, out)
+ *	size_t correlate_save(c, buf, bufsz)
+ *	int correlate_load(c, buf, len)
+ * DESCRIPTION
+ *	Postfix logs one delivery over several lines that share the smtp
+ *	process id: "LEVEL TLS connection established to HOST[ADDR]:PORT"
+ *	(and, before it, perhaps "certificate verification failed"), then
+ *	one "QUEUEID: to=<...>, relay=HOST[ADDR]:PORT, ..., status=..." line
+ *	per recipient. Lines of different pids interleave; a pid delivers
+ *	many messages one after another; a pid number comes back after its
+ *	process exited.
+ *
+ *	Per pid we remember the last TLS connection (level, host, address,
+ *	port, time) and the message that used it. A delivery line is over
+ *	TLS when that connection goes to the same address and port, is less
+ *	than CORRELATE_CONN_MAX_AGE old and either no message used it yet
+ *	or this is the same message (more recipients). A different message
+ *	without a new TLS line went over a connection that was not TLS:
+ *	Postfix reuses TLS connections only with smtp_tls_connection_reuse,
+ *	and then logs "TLS connection reused", which counts as a new TLS
+ *	line. So conn_use > 1 with no TLS line is a plaintext delivery.
+ *
+ *	The next hop is what the pid asked tlspind (the hint function, fed
+ *	from SO_PEERCRED), unless that was an IP address. Without a hint:
+ *	a relay at a loopback or private address (a content filter, a LAN
+ *	relayhost) says nothing about the recipient domain's TLS and counts
+ *	for nothing, unless private_mx says port 25 there is a real MX (test
+ *	networks, partners over a VPN); a relay on port 25 is the recipient
+ *	domain's MX; on another port it is a relayhost or [host]:port
+ *	transport, attributed to its name.
+ *
+ *	Outcomes: status=sent over TLS or in clear; deferred or bounced
+ *	because "TLS is required, but was not offered" or the certificate
+ *	did not verify (the reason of the earlier certificate line is kept).
+ *	Other failures (connection refused, a 4xx from the server) say
+ *	nothing about TLS and are not handed out.
+ *
+ *	The table holds CORRELATE_PIDS pids; the least recently used goes
+ *	first. correlate_save() writes the table so that the learner can
+ *	commit it with the log position, and correlate_load() reads it back
+ *	after a restart: a TLS line read before the crash still pairs with
+ *	the delivery line read after it. correlate_load() is a bounded
+ *	parser of untrusted bytes: any inconsistency rejects the whole blob.
+ */
+#include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate.h"
+
+#define CORRELATE_SAVE_VERSION 1
+
+/* What we remember about one smtp process. */
+struct correlate_pid {
+	unsigned long pid;	/* 0: free slot */
+	uint64_t tick;		/* last use, for eviction */
+	uint64_t conn_time;	/* time of the TLS line; 0: no connection */
+	int level;
+	unsigned port;
+	char host[256], addr[64];
+	char conn_qid[32];	/* message that used the connection */
+	char last_qid[32], last_addr[64];	/* last delivery handed out */
+	unsigned last_port;
+	char cert[RECORD_FAILURE_MAX + 1];	/* last certificate failure */
+};
+
+struct correlator {
+	struct correlate_pid pids[CORRELATE_PIDS];
+	uint64_t tick;
+	correlate_hint_fn hint;
+	void *hint_arg;
+	int private_mx;		/* port 25 at a private address is an MX */
+	struct correlate_stats stats;
+};
+
+struct correlator *
+correlate_new(void)
+{
+	return calloc(1, sizeof(struct correlator));
+}
+
+void
+correlate_free(struct correlator *c)
+{
+	free(c);
+}
+
+void
+correlate_set_hint(struct correlator *c, correlate_hint_fn fn, void *arg)
+{
+	c->hint = fn;
+	c->hint_arg = arg;
+}
+
+void
+correlate_set_private_mx(struct correlator *c, int on)
+{
+	c->private_mx = on;
+}
+
+const struct correlate_stats *
+correlate_stats(const struct correlator *c)
+{
+	return &c->stats;
+}
+
+/* Copy a NUL-terminated string into a fixed field, cutting if needed. */
+static void
+correlate_copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The slot of pid; with create, a free or the least recent slot. */
+static struct correlate_pid *
+correlate_slot(struct correlator *c, unsigned long pid, int create)
+{
+	size_t i, start = pid % CORRELATE_PIDS, oldest = start;
+	struct correlate_pid *p;
+
+	for (i = 0; i < CORRELATE_PIDS; i++) {
+		p = &c->pids[(start + i) % CORRELATE_PIDS];
+		if (p->pid == pid)
+			goto found;
+		if (p->pid == 0)
+			break;
+		if (p->tick < c->pids[oldest].tick)
+			oldest = (start + i) % CORRELATE_PIDS;
+	}
+	if (!create)
+		return NULL;
+	if (i == CORRELATE_PIDS)
+		p = &c->pids[oldest];	/* full: forget the least recent */
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+found:
+	p->tick = ++c->tick;
+	return p;
+}
+
+/* A loopback, private or link-local address: a local hop, not an MX. */
+int
+correlate_addr_local(const char *addr)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, addr, a) == 1)
+		return a[0] == 127 || a[0] == 10 || a[0] == 0 ||
+		    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 169 && a[1] == 254) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64);
+	if (inet_pton(AF_INET6, addr, a) != 1)
+		return 1;	/* not an address at all: not an MX either */
+	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		char v4[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, a + 12, v4, sizeof(v4));
+		return correlate_addr_local(v4);
+	}
+	return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0 ||
+	    (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
+/* An IPv4 literal ("[192.0.2.1]:25" as a next hop): not a domain. */
+static int
+correlate_ip_literal(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot != NULL && dot[1] >= '0' && dot[1] <= '9';
+}
+
+/* The next-hop domain of a delivery; 0 when it counts for nothing. */
+static int
+correlate_domain(struct correlator *c, const struct logparse_event *ev,
+    uint64_t t, char *out)
+{
+	char hint[KEY_MAX + 1];
+	const char *name;
+	size_t n;
+	int local = correlate_addr_local(ev->addr);
+
+	if (c->hint != NULL && c->hint(c->hint_arg, ev->pid, t,
+	    ev->rcpt_domain, hint, sizeof(hint)))
+		name = hint;	/* what Postfix asked us: the next hop */
+	else if (local && !(c->private_mx && ev->port == 25))
+		name = NULL;	/* a content filter or a LAN relay */
+	else if (ev->port != 25 && ev->port != 0)
+		name = ev->host;	/* a relayhost or [host]:port transport */
+	else
+		name = ev->rcpt_domain;
+	if (name == NULL || correlate_ip_literal(name)) {
+		c->stats.local++;
+		return 0;
+	}
+	n = strlen(name);
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n > KEY_MAX || !key_domain_valid(name, n)) {
+		c->stats.unattributed++;
+		return 0;
+	}
+	memcpy(out, name, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/* Was this delivery line carried by the pid's TLS connection? */
+static int
+correlate_over_tls(struct correlate_pid *p, const struct logparse_event *ev,
+    uint64_t t)
+{
+	if (p == NULL || p->conn_time == 0 || p->port != ev->port ||
+	    strcmp(p->addr, ev->addr) != 0 ||
+	    t > p->conn_time + CORRELATE_CONN_MAX_AGE)
+		return 0;
+	if (p->conn_qid[0] == '\0')
+		correlate_copy(p->conn_qid, sizeof(p->conn_qid), ev->queue_id);
+	return strcmp(p->conn_qid, ev->queue_id) == 0;
+}
+
+/* The failures that are about TLS; the rest say nothing about it. */
+static int
+correlate_tls_failure(const struct logparse_event *ev)
+{
+	if (ev->status != STATUS_DEFERRED && ev->status != STATUS_BOUNCED)
+		return 0;
+	if (ev->tls_not_offered)
+		return LEARN_NOT_OFFERED;
+	if (strstr(ev->reason, "Server certificate not verified") != NULL ||
+	    strstr(ev->reason, "Cannot start TLS") != NULL)
+		return LEARN_TLS_FAIL;
+	return 0;
+}
+
+/* Classify a delivery line; 0 when it is not a lesson. */
+static int
+correlate_outcome(struct correlate_pid *p, const struct logparse_event *ev,
+    uint64_t t, struct learn_obs *o)
+{
+	int tls = correlate_over_tls(p, ev, t), fail;
+
+	o->time = t;
+	o->level = tls ? p->level : TLSLEVEL_NONE;
+	correlate_copy(o->host, sizeof(o->host), ev->host);
+	if (ev->status == STATUS_SENT) {
+		o->kind = tls ? LEARN_TLS : LEARN_PLAIN;
+		return 1;
+	}
+	if ((fail = correlate_tls_failure(ev)) == 0)
+		return 0;
+	o->kind = (enum learn_kind)fail;
+	if (fail == LEARN_TLS_FAIL && p != NULL && p->cert[0] != '\0')
+		snprintf(o->reason, sizeof(o->reason), "%.150s (%.140s)",
+		    ev->reason, p->cert);
+	else
+		correlate_copy(o->reason, sizeof(o->reason), ev->reason);
+	return 1;
+}
+
+/* A repeat of the last delivery line: another recipient, same hop. */
+static int
+correlate_duplicate(struct correlate_pid *p, const struct logparse_event *ev)
+{
+	if (strcmp(p->last_qid, ev->queue_id) == 0 &&
+	    strcmp(p->last_addr, ev->addr) == 0 && p->last_port == ev->port)
+		return 1;
+	correlate_copy(p->last_qid, sizeof(p->last_qid), ev->queue_id);
+	correlate_copy(p->last_addr, sizeof(p->last_addr), ev->addr);
+	p->last_port = ev->port;
+	return 0;
+}
+
+static int
+correlate_delivery(struct correlator *c, const struct logparse_event *ev,
+    uint64_t t, struct correlate_out *out)
+{
+	struct correlate_pid *p;
+
+	if (ev->relay != RELAY_ADDR || ev->lmtp)
+		return 0;	/* no server reached, or not an MX */
+	memset(out, 0, sizeof(*out));
+	if (!correlate_domain(c, ev, t, out->domain))
+		return 0;
+	p = correlate_slot(c, ev->pid, 1);
+	if (correlate_duplicate(p, ev)) {
+		c->stats.duplicate++;
+		return 0;
+	}
+	if (!correlate_outcome(p, ev, t, &out->obs)) {
+		p->cert[0] = '\0';
+		c->stats.other++;
+		return 0;
+	}
+	p->cert[0] = '\0';	/* it explained this delivery, no later one */
+	correlate_copy(out->queue_id, sizeof(out->queue_id), ev->queue_id);
+	c->stats.deliveries++;
+	return 1;
+}
+
+/* A new TLS connection (or a reused one) for the pid. */
+static void
+correlate_tls(struct correlator *c, const struct logparse_event *ev,
+    uint64_t t)
+{
+	struct correlate_pid *p = correlate_slot(c, ev->pid, 1);
+
+	p->conn_time = t ? t : 1;
+	p->level = ev->level;
+	p->port = ev->port;
+	correlate_copy(p->host, sizeof(p->host), ev->host);
+	correlate_copy(p->addr, sizeof(p->addr), ev->addr);
+	p->conn_qid[0] = '\0';
+}
+
+int
+correlate_feed(struct correlator *c, const struct logparse_event *ev,
+    uint64_t t, struct correlate_out *out)
+{
+	struct correlate_pid *p;
+
+	if (ev->lmtp)
+		return 0;
+	switch (ev->kind) {
+	case LOGPARSE_TLS:
+		correlate_tls(c, ev, t);
+		return 0;
+	case LOGPARSE_CERT_FAIL:
+		p = correlate_slot(c, ev->pid, 1);
+		correlate_copy(p->cert, sizeof(p->cert), ev->reason);
+		return 0;
+	case LOGPARSE_DELIVERY:
+		return correlate_delivery(c, ev, t, out);
+	default:
+		return 0;
+	}
+}
+
+/* ------------------------------------------------------------ save/load */
+
+struct correlate_buf {
+	unsigned char *p;
+	const unsigned char *r;
+	size_t left, used;
+	int bad;
+};
+
+static void
+correlate_put(struct correlate_buf *b, uint64_t v, size_t width)
+{
+	size_t i;
+
+	if (b->bad || b->left < width) {
+		b->bad = 1;
+		return;
+	}
+	for (i = 0; i < width; i++)
+		b->p[b->used + i] = (unsigned char)(v >> (8 * i));
+	b->used += width;
+	b->left -= width;
+}
+
+static void
+correlate_put_str(struct correlate_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	correlate_put(b, n, 2);
+	if (b->bad || b->left < n) {
+		b->bad = 1;
+		return;
+	}
+	memcpy(b->p + b->used, s, n);
+	b->used += n;
+	b->left -= n;
+}
+
+static uint64_t
+correlate_get(struct correlate_buf *b, size_t width)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (b->bad || b->left < width) {
+		b->bad = 1;
+		return 0;
+	}
+	for (i = 0; i < width; i++)
+		v |= (uint64_t)b->r[i] << (8 * i);
+	b->r += width;
+	b->left -= width;
+	return v;
+}
+
+/* A string of at most dstsz - 1 bytes with no NUL inside. */
+static void
+correlate_get_str(struct correlate_buf *b, char *dst, size_t dstsz)
+{
+	size_t n = (size_t)correlate_get(b, 2);
+
+	dst[0] = '\0';
+	if (b->bad || n >= dstsz || n > b->left ||
+	    memchr(b->r, '\0', n) != NULL) {
+		b->bad = 1;
+		return;
+	}
+	memcpy(dst, b->r, n);
+	dst[n] = '\0';
+	b->r += n;
+	b->left -= n;
+}
+
+static void
+correlate_put_pid(struct correlate_buf *b, const struct correlate_pid *p)
+{
+	correlate_put(b, p->pid, 8);
+	correlate_put(b, p->tick, 8);
+	correlate_put(b, p->conn_time, 8);
+	correlate_put(b, (uint64_t)p->level, 1);
+	correlate_put(b, p->port, 2);
+	correlate_put(b, p->last_port, 2);
+	correlate_put_str(b, p->host);
+	correlate_put_str(b, p->addr);
+	correlate_put_str(b, p->conn_qid);
+	correlate_put_str(b, p->last_qid);
+	correlate_put_str(b, p->last_addr);
+	correlate_put_str(b, p->cert);
+}
+
+/* The table as bytes; 0 when buf is too small. */
+size_t
+correlate_save(const struct correlator *c, unsigned char *buf, size_t bufsz)
+{
+	struct correlate_buf b = { buf, NULL, bufsz, 0, 0 };
+	size_t i, n = 0;
+
+	for (i = 0; i < CORRELATE_PIDS; i++)
+		n += c->pids[i].pid != 0;
+	correlate_put(&b, CORRELATE_SAVE_VERSION, 1);
+	correlate_put(&b, c->tick, 8);
+	correlate_put(&b, n, 2);
+	for (i = 0; i < CORRELATE_PIDS; i++)
+		if (c->pids[i].pid != 0)
+			correlate_put_pid(&b, &c->pids[i]);
+	return b.bad ? 0 : b.used;
+}
+
+static void
+correlate_get_pid(struct correlate_buf *b, struct correlate_pid *p)
+{
+	p->pid = (unsigned long)correlate_get(b, 8);
+	p->tick = correlate_get(b, 8);
+	p->conn_time = correlate_get(b, 8);
+	p->level = (int)correlate_get(b, 1);
+	p->port = (unsigned)correlate_get(b, 2);
+	p->last_port = (unsigned)correlate_get(b, 2);
+	correlate_get_str(b, p->host, sizeof(p->host));
+	correlate_get_str(b, p->addr, sizeof(p->addr));
+	correlate_get_str(b, p->conn_qid, sizeof(p->conn_qid));
+	correlate_get_str(b, p->last_qid, sizeof(p->last_qid));
+	correlate_get_str(b, p->last_addr, sizeof(p->last_addr));
+	correlate_get_str(b, p->cert, sizeof(p->cert));
+	if (p->pid == 0 || p->level > TLSLEVEL_VERIFIED)
+		b->bad = 1;
+}
+
+/* Restore a saved table; 0 (table left empty) when the bytes are bad. */
+int
+correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
+{
+	struct correlate_buf b = { NULL, buf, len, 0, 0 };
+	struct correlate_pid p, *slot;
+	size_t n, i;
+	uint64_t tick;
+
+	memset(c->pids, 0, sizeof(c->pids));
+	c->tick = 0;
+	if (correlate_get(&b, 1) != CORRELATE_SAVE_VERSION)
+		return 0;
+	tick = correlate_get(&b, 8);
+	n = (size_t)correlate_get(&b, 2);
+	for (i = 0; i < n && !b.bad && n <= CORRELATE_PIDS; i++) {
+		memset(&p, 0, sizeof(p));
+		correlate_get_pid(&b, &p);
+		if (b.bad || correlate_slot(c, p.pid, 0) != NULL)
+			break;
+		slot = correlate_slot(c, p.pid, 1);
+		*slot = p;
+	}
+	if (b.bad || i != n || b.left != 0) {
+		memset(c->pids, 0, sizeof(c->pids));
+		c->tick = 0;
+		return 0;
+	}
+	c->tick = tick;	/* as it was, so eviction order is the same */
+	return 1;
+}

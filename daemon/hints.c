@@ -1,0 +1,170 @@
+/*
+ * NAME
+ *	hints - which next hop each smtp pid asked tlspind about, and when
+ * SYNOPSIS
+ *	#include "hints.h"
+ *
+ *	void hints_add(h, query)
+ *	int hints_find(h, pid, t, rcpt_domain, out, outsz)
+ *	size_t hints_encode(query, buf, bufsz)
+ *	size_t hints_decode(buf, len, query)
+ * DESCRIPTION
+ *	Postfix asks smtp_tls_policy_maps for the next hop ("example.com",
+ *	"[relay.example]:587") before it connects, from the smtp process
+ *	that then logs the delivery. tlspind learns that process's pid from
+ *	SO_PEERCRED and sends (pid, time, key) to the learner, which keeps
+ *	the last HINTS_RING queries per pid here. For a delivery line of pid
+ *	at time t the next hop is the query of that pid made at most
+ *	HINTS_MAX_AGE before t (and at most HINTS_SLACK after, for log stamps
+ *	cut to the second), preferring the recipient's domain when the pid
+ *	asked for it, else the latest. Parent-domain lookups (".example.com")
+ *	are not next hops and are never recorded.
+ *
+ *	The wire form is a sequence of: pid (4), time (8), key length (2),
+ *	key, little-endian; hints_decode() is a bounded parser that returns
+ *	the bytes it used, 0 for a malformed entry.
+ */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hints.h"
+
+struct hints_pid {
+	uint32_t pid;		/* 0: free */
+	uint64_t tick;
+	unsigned next;		/* ring slot to write */
+	struct {
+		uint64_t time;	/* 0: empty */
+		char key[KEY_MAX + 1];
+	} q[HINTS_RING];
+};
+
+struct hints {
+	struct hints_pid pids[HINTS_PIDS];
+	uint64_t tick;
+};
+
+struct hints *
+hints_new(void)
+{
+	return calloc(1, sizeof(struct hints));
+}
+
+void
+hints_free(struct hints *h)
+{
+	free(h);
+}
+
+/* The pid's slot; with create, a free or the least recently used one. */
+static struct hints_pid *
+hints_slot(struct hints *h, uint32_t pid, int create)
+{
+	size_t i, start = pid % HINTS_PIDS, oldest = start;
+	struct hints_pid *p;
+
+	for (i = 0; i < HINTS_PIDS; i++) {
+		p = &h->pids[(start + i) % HINTS_PIDS];
+		if (p->pid == pid)
+			return p;
+		if (p->pid == 0)
+			break;
+		if (p->tick < h->pids[oldest].tick)
+			oldest = (start + i) % HINTS_PIDS;
+	}
+	if (!create)
+		return NULL;
+	if (i == HINTS_PIDS)
+		p = &h->pids[oldest];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+void
+hints_add(struct hints *h, const struct hint *q)
+{
+	struct hints_pid *p;
+
+	if (q->pid == 0 || q->keylen == 0 || q->keylen > KEY_MAX ||
+	    q->key[0] == '.')
+		return;
+	p = hints_slot(h, q->pid, 1);
+	p->tick = ++h->tick;
+	p->q[p->next].time = q->time ? q->time : 1;
+	memcpy(p->q[p->next].key, q->key, q->keylen);
+	p->q[p->next].key[q->keylen] = '\0';
+	p->next = (p->next + 1) % HINTS_RING;
+}
+
+/* A correlate_hint_fn: 1 with the next hop in out. */
+int
+hints_find(void *arg, unsigned long pid, uint64_t t, const char *rcpt_domain,
+    char *out, size_t outsz)
+{
+	struct hints *h = arg;
+	struct hints_pid *p = hints_slot(h, (uint32_t)pid, 0);
+	const char *best = NULL;
+	uint64_t best_time = 0, qt;
+	unsigned i;
+
+	if (p == NULL || pid == 0 || pid > UINT32_MAX)
+		return 0;
+	for (i = 0; i < HINTS_RING; i++) {
+		qt = p->q[i].time;
+		if (qt == 0 || qt > t + HINTS_SLACK || qt + HINTS_MAX_AGE < t)
+			continue;
+		if (strcmp(p->q[i].key, rcpt_domain) == 0) {
+			best = p->q[i].key;
+			break;
+		}
+		if (best == NULL || qt >= best_time) {
+			best = p->q[i].key;
+			best_time = qt;
+		}
+	}
+	if (best == NULL || strlen(best) >= outsz)
+		return 0;
+	memcpy(out, best, strlen(best) + 1);
+	return 1;
+}
+
+size_t
+hints_encode(const struct hint *q, unsigned char *buf, size_t bufsz)
+{
+	size_t i, n = 14 + q->keylen;
+
+	if (q->keylen > KEY_MAX || bufsz < n)
+		return 0;
+	for (i = 0; i < 4; i++)
+		buf[i] = (unsigned char)(q->pid >> (8 * i));
+	for (i = 0; i < 8; i++)
+		buf[4 + i] = (unsigned char)(q->time >> (8 * i));
+	buf[12] = (unsigned char)(q->keylen & 0xff);
+	buf[13] = (unsigned char)(q->keylen >> 8);
+	memcpy(buf + 14, q->key, q->keylen);
+	return n;
+}
+
+size_t
+hints_decode(const unsigned char *buf, size_t len, struct hint *q)
+{
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	if (len < 14)
+		return 0;
+	for (i = 0; i < 4; i++)
+		q->pid |= (uint32_t)buf[i] << (8 * i);
+	for (i = 0; i < 8; i++)
+		q->time |= (uint64_t)buf[4 + i] << (8 * i);
+	q->keylen = (uint16_t)(buf[12] | buf[13] << 8);
+	if (q->keylen == 0 || q->keylen > KEY_MAX || len - 14 < q->keylen ||
+	    memchr(buf + 14, '\0', q->keylen) != NULL)
+		return 0;
+	memcpy(q->key, buf + 14, q->keylen);
+	q->key[q->keylen] = '\0';
+	return 14 + q->keylen;
+}

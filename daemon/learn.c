@@ -1,0 +1,461 @@
+/*
+ * NAME
+ *	learn - the per-domain policy state machine
+ * SYNOPSIS
+ *	#include "learn.h"
+ *
+ *	int learn_apply(r, exists, domain, obs, params, ev)
+ *	int learn_expire(r, domain, now, params, ev)
+ * DESCRIPTION
+ *	DESIGN.md's state machine as pure functions on a record: no I/O,
+ *	no clock (times come from the log), so the same log always gives
+ *	the same store and every rule can be tested on its own.
+ *
+ *	learn_apply() counts one delivery attempt and moves the domain:
+ *	observing (or expired) -> encrypt once the current run has at least
+ *	min_deliveries TLS deliveries spanning min_span with none in clear;
+ *	-> secure instead (match = the MX names of the run) when secure_pins
+ *	is on and Postfix Verified every delivery of the run; encrypt ->
+ *	secure when a later run qualifies. A plaintext delivery or "TLS is
+ *	required, but was not offered" ends the run. A good delivery renews
+ *	a pin's expiry. Failures are counted and reported and never unpin:
+ *	an attacker must not be able to turn a pin off. Manual and DANE
+ *	entries only gain evidence; a manual "none" is left alone entirely.
+ *
+ *	learn_expire() turns a learned pin whose expiry has passed into
+ *	expired (no reply), dated at the moment it expired.
+ *
+ *	Both return LEARN_CHANGED when the record must be written; the
+ *	transitions (at most LEARN_EVENTS_MAX: an expiry noticed late, then
+ *	what the new delivery did) go to ev[], with a reason a person can
+ *	read.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "learn.h"
+#include "logparse.h"
+#include "policy.h"
+#include "reply.h"
+
+#define LEARN_SEEN_HOSTS 8	/* MX names kept in the evidence */
+
+/* The word for a connection's TLS level, as Postfix logs it. */
+const char *
+learn_level_word(int level)
+{
+	switch (level) {
+	case TLSLEVEL_ANONYMOUS: return "anonymous";
+	case TLSLEVEL_UNTRUSTED: return "untrusted";
+	case TLSLEVEL_TRUSTED: return "trusted";
+	case TLSLEVEL_VERIFIED: return "verified";
+	default: return "plain";
+	}
+}
+
+/* A duration for people: "3d 4h", "2h 5m", "40s". */
+void
+learn_span(char *buf, size_t bufsz, uint64_t s)
+{
+	if (s >= 86400)
+		snprintf(buf, bufsz, "%llud %lluh", (unsigned long long)s / 86400,
+		    (unsigned long long)s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, bufsz, "%lluh %llum", (unsigned long long)s / 3600,
+		    (unsigned long long)s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, bufsz, "%llum %llus", (unsigned long long)s / 60,
+		    (unsigned long long)s % 60);
+	else
+		snprintf(buf, bufsz, "%llus", (unsigned long long)s);
+}
+
+/* An instant for people, in UTC. */
+static void
+learn_when(char *buf, size_t bufsz, uint64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, bufsz, "@%llu", (unsigned long long)t);
+}
+
+/* Fill *ev for a transition of domain at time t. */
+static void
+learn_event(struct record_event *ev, const char *domain, uint64_t t,
+    int old_state, int new_state, const char *reason)
+{
+	size_t n = strlen(domain), m = strlen(reason);
+
+	memset(ev, 0, sizeof(*ev));
+	ev->time = t;
+	ev->old_state = (uint8_t)old_state;
+	ev->new_state = (uint8_t)new_state;
+	if (n > KEY_MAX)
+		n = KEY_MAX;
+	if (m > EVENT_REASON_MAX)
+		m = EVENT_REASON_MAX;
+	memcpy(ev->domain, domain, n);
+	ev->domain_len = (uint16_t)n;
+	memcpy(ev->reason, reason, m);
+	ev->reason_len = (uint16_t)m;
+}
+
+/* Is name one of the colon-separated names in list? */
+static int
+learn_list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list, *end;
+
+	while (*p != '\0') {
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) == n && memcmp(p, name, n) == 0)
+			return 1;
+		p = *end == ':' ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* Add host to the run's MX names; 0 when the list is full. */
+static int
+learn_hosts_add(struct record *r, const char *host)
+{
+	size_t n = strlen(host), need;
+
+	if (n == 0 || learn_list_has(r->streak_hosts, host))
+		return 1;
+	need = r->streak_hosts_len + (r->streak_hosts_len ? 1 : 0) + n;
+	if (need > RECORD_MATCH_MAX)
+		return 0;
+	if (r->streak_hosts_len)
+		r->streak_hosts[r->streak_hosts_len++] = ':';
+	memcpy(r->streak_hosts + r->streak_hosts_len, host, n + 1);
+	r->streak_hosts_len = (uint16_t)need;
+	return 1;
+}
+
+static int
+learn_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The run's MX names, sorted, colon-separated: the secure match list. */
+static void
+learn_hosts_sorted(const struct record *r, char *out, size_t outsz)
+{
+	char copy[RECORD_MATCH_MAX + 1], *names[RECORD_MATCH_MAX / 2 + 1];
+	char *p, *save = NULL;
+	size_t n = 0, i, used = 0;
+
+	memcpy(copy, r->streak_hosts, r->streak_hosts_len + 1);
+	for (p = strtok_r(copy, ":", &save); p != NULL;
+	    p = strtok_r(NULL, ":", &save))
+		names[n++] = p;
+	qsort(names, n, sizeof(names[0]), learn_cmp);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
+		    i ? ":" : "", names[i]);
+}
+
+/* Put "host=level" first in the evidence, dropping its older token. */
+static void
+learn_seen_add(struct record *r, const char *host, const char *word)
+{
+	char out[RECORD_SEEN_MAX + 1], tok[300];
+	const char *p = r->seen, *sp;
+	size_t used, n, hn = strlen(host), kept = 1;
+
+	if (hn == 0)
+		return;
+	used = (size_t)snprintf(out, sizeof(out), "%s=%s", host, word);
+	if (used >= sizeof(out))
+		return;
+	while (*p != '\0' && kept < LEARN_SEEN_HOSTS) {
+		sp = strchr(p, ' ');
+		n = sp ? (size_t)(sp - p) : strlen(p);
+		if (n < sizeof(tok) && !(n > hn && memcmp(p, host, hn) == 0 &&
+		    p[hn] == '=') && used + 1 + n <= RECORD_SEEN_MAX) {
+			memcpy(tok, p, n);
+			tok[n] = '\0';
+			used += (size_t)snprintf(out + used, sizeof(out) - used,
+			    " %s", tok);
+			kept++;
+		}
+		p = sp ? sp + 1 : p + n;
+	}
+	memcpy(r->seen, out, used + 1);
+	r->seen_len = (uint16_t)used;
+}
+
+static void
+learn_failure_set(struct record *r, const char *reason)
+{
+	size_t n = strlen(reason);
+
+	if (n > RECORD_FAILURE_MAX)
+		n = RECORD_FAILURE_MAX;
+	memcpy(r->failure, reason, n);
+	r->failure[n] = '\0';
+	r->failure_len = (uint16_t)n;
+}
+
+static void
+learn_run_reset(struct record *r)
+{
+	r->streak = r->streak_verified = 0;
+	r->streak_first = 0;
+	r->streak_hosts[0] = '\0';
+	r->streak_hosts_len = 0;
+}
+
+static int
+learn_pinned(const struct record *r)
+{
+	return r->state == STATE_ENCRYPT || r->state == STATE_SECURE;
+}
+
+/* A record for a domain seen for the first time. */
+static void
+learn_new(struct record *r, uint64_t t)
+{
+	memset(r, 0, sizeof(*r));
+	r->state = STATE_OBSERVING;
+	r->source = SOURCE_LEARNED;
+	r->level = LEVEL_NONE;
+	r->first_seen = t;
+}
+
+/* The counters every kind of entry keeps. */
+static void
+learn_evidence(struct record *r, const struct learn_obs *o)
+{
+	if (r->first_seen == 0 || o->time < r->first_seen)
+		r->first_seen = o->time;
+	if (o->time > r->last_seen)
+		r->last_seen = o->time;
+	if (o->time > r->updated)
+		r->updated = o->time;
+	switch (o->kind) {
+	case LEARN_TLS:
+		r->deliveries++;
+		r->tls++;
+		if (o->level == TLSLEVEL_TRUSTED)
+			r->trusted++;
+		if (o->level == TLSLEVEL_VERIFIED)
+			r->verified++;
+		if (o->time > r->last_good)
+			r->last_good = o->time;
+		learn_seen_add(r, o->host, learn_level_word(o->level));
+		break;
+	case LEARN_PLAIN:
+		r->deliveries++;
+		r->plaintext++;
+		if (o->time > r->last_plain)
+			r->last_plain = o->time;
+		learn_seen_add(r, o->host, "plain");
+		break;
+	case LEARN_TLS_FAIL:
+	case LEARN_NOT_OFFERED:
+		r->failures++;
+		if (o->time > r->last_failure)
+			r->last_failure = o->time;
+		learn_failure_set(r, o->reason);
+		break;
+	}
+}
+
+/* Make r a learned pin at level (encrypt or secure); 0 if no reply fits. */
+static int
+learn_pin(struct record *r, enum policy_state state, uint64_t t,
+    const struct learn_params *p)
+{
+	char policy[RECORD_MATCH_MAX + 32], match[RECORD_MATCH_MAX + 1];
+	const char *err;
+	size_t n;
+
+	match[0] = '\0';
+	if (state == STATE_SECURE) {
+		learn_hosts_sorted(r, match, sizeof(match));
+		snprintf(policy, sizeof(policy), "secure match=%s", match);
+	} else
+		snprintf(policy, sizeof(policy), "encrypt");
+	n = reply_build(r->reply, sizeof(r->reply), policy, strlen(policy),
+	    p->compat, &err);
+	if (n == 0)
+		return 0;
+	r->reply_len = (uint16_t)n;
+	r->state = (uint8_t)state;
+	r->level = state == STATE_SECURE ? LEVEL_SECURE : LEVEL_ENCRYPT;
+	r->source = SOURCE_LEARNED;
+	r->match_len = (uint16_t)strlen(match);
+	memcpy(r->match, match, r->match_len + 1);
+	r->pinned_at = t;
+	r->expires = p->max_age ? t + p->max_age : 0;
+	r->failures = 0;
+	return 1;
+}
+
+/* After a TLS delivery: pin or upgrade when the run qualifies. */
+static int
+learn_promote(struct record *r, const char *domain, uint64_t t,
+    const struct learn_params *p, struct record_event *ev)
+{
+	char reason[EVENT_REASON_MAX], span[32];
+	int old = r->state, secure;
+	enum policy_state target;
+
+	if (r->streak < p->min_deliveries || r->streak_first == 0 ||
+	    t - r->streak_first < p->min_span)
+		return 0;
+	secure = p->secure_pins && r->streak_verified == r->streak &&
+	    r->streak_hosts_len > 0;
+	target = secure ? STATE_SECURE : STATE_ENCRYPT;
+	if (r->state == STATE_SECURE ||
+	    (r->state == STATE_ENCRYPT && target == STATE_ENCRYPT))
+		return 0;
+	if (!learn_pin(r, target, t, p) &&
+	    (target == STATE_ENCRYPT || r->state == STATE_ENCRYPT ||
+	    !learn_pin(r, target = STATE_ENCRYPT, t, p)))
+		return 0;
+	learn_span(span, sizeof(span), t - r->streak_first);
+	snprintf(reason, sizeof(reason), "%s: %u TLS deliveries over %s, "
+	    "none in clear%s%.400s; Postfix now gets \"%.400s\"",
+	    old == STATE_ENCRYPT ? "upgraded" : "pinned", r->streak, span,
+	    target == STATE_SECURE ? ", every certificate Verified for " : "",
+	    target == STATE_SECURE ? r->match : "", r->reply);
+	learn_event(ev, domain, t, old, r->state, reason);
+	return 1;
+}
+
+/* A learned pin that has aged out: no reply any more. */
+static void
+learn_to_expired(struct record *r, const char *domain,
+    const struct learn_params *p, struct record_event *ev)
+{
+	char reason[EVENT_REASON_MAX], when[32], age[32];
+	int old = r->state;
+	uint64_t t = r->expires;
+
+	learn_when(when, sizeof(when), r->last_good);
+	learn_span(age, sizeof(age), p->max_age);
+	r->state = STATE_EXPIRED;
+	r->level = LEVEL_NONE;
+	r->reply_len = 0;
+	r->reply[0] = '\0';
+	r->expires = 0;
+	learn_run_reset(r);
+	snprintf(reason, sizeof(reason), "expired: no good delivery since %s "
+	    "(pin_max_age %s); Postfix gets NOTFOUND until the domain "
+	    "qualifies again", when, age);
+	learn_event(ev, domain, t, old, r->state, reason);
+}
+
+int
+learn_expire(struct record *r, const char *domain, uint64_t now,
+    const struct learn_params *p, struct record_event *ev)
+{
+	if (!learn_pinned(r) || r->source != SOURCE_LEARNED ||
+	    r->expires == 0 || now < r->expires)
+		return LEARN_UNCHANGED;
+	learn_to_expired(r, domain, p, ev);
+	return LEARN_CHANGED;
+}
+
+/* A failure on a pinned domain: report the first since the last good one. */
+static int
+learn_failure_event(const struct record *r, uint64_t prev_failure,
+    const char *domain, const struct learn_obs *o, struct record_event *ev)
+{
+	char reason[EVENT_REASON_MAX];
+
+	if (!learn_pinned(r) || (prev_failure != 0 &&
+	    prev_failure >= r->last_good))
+		return 0;
+	snprintf(reason, sizeof(reason), "deferred by the pin (it holds): "
+	    "%s%s%.255s", o->reason, o->host[0] ? " at " : "", o->host);
+	learn_event(ev, domain, o->time, r->state, r->state, reason);
+	return 1;
+}
+
+/* A delivery in clear on a pinned domain: the pin was not enforced. */
+static int
+learn_clear_event(const struct record *r, const char *domain,
+    const struct learn_obs *o, struct record_event *ev)
+{
+	char reason[EVENT_REASON_MAX];
+
+	snprintf(reason, sizeof(reason), "delivered in clear to %s although "
+	    "pinned: Postfix did not get the pin (mode = observe, or "
+	    "smtp_tls_policy_maps does not ask tlspind)",
+	    o->host[0] ? o->host : "the server");
+	learn_event(ev, domain, o->time, r->state, r->state, reason);
+	return 1;
+}
+
+/* The learned states: observing, encrypt, secure, expired. */
+static int
+learn_step(struct record *r, const char *domain, const struct learn_obs *o,
+    const struct learn_params *p, uint64_t prev_failure,
+    struct record_event *ev)
+{
+	switch (o->kind) {
+	case LEARN_TLS:
+		if (r->streak == 0 || r->streak_first == 0 ||
+		    o->time < r->streak_first)
+			r->streak_first = o->time;
+		r->streak++;
+		if (o->level == TLSLEVEL_VERIFIED)
+			r->streak_verified++;
+		if (!learn_hosts_add(r, o->host))
+			r->streak_verified = 0;	/* too many names to match */
+		if (learn_pinned(r) && p->max_age && o->time + p->max_age >
+		    r->expires)
+			r->expires = o->time + p->max_age;
+		return learn_promote(r, domain, o->time, p, ev);
+	case LEARN_PLAIN:
+		learn_run_reset(r);
+		return learn_pinned(r) && learn_clear_event(r, domain, o, ev);
+	case LEARN_NOT_OFFERED:
+		if (!learn_pinned(r))
+			learn_run_reset(r);
+		/* FALLTHROUGH */
+	case LEARN_TLS_FAIL:
+		return learn_failure_event(r, prev_failure, domain, o, ev);
+	}
+	return 0;
+}
+
+int
+learn_apply(struct record *r, int exists, const char *domain,
+    const struct learn_obs *o, const struct learn_params *p,
+    struct record_event ev[LEARN_EVENTS_MAX], int *nev)
+{
+	uint64_t prev_failure;
+
+	*nev = 0;
+	if (!exists)
+		learn_new(r, o->time);
+	if (r->state == STATE_MANUAL && r->level == LEVEL_NONE)
+		return LEARN_UNCHANGED;	/* the admin said: no TLS, no learning */
+	prev_failure = r->last_failure;
+	learn_evidence(r, o);
+	if (r->state == STATE_MANUAL || r->state == STATE_DANE)
+		return LEARN_CHANGED;
+	if (learn_pinned(r) && r->source == SOURCE_LEARNED &&
+	    r->expires != 0 && o->time >= r->expires)
+		learn_to_expired(r, domain, p, &ev[(*nev)++]);
+	if (learn_step(r, domain, o, p, prev_failure, &ev[*nev]))
+		(*nev)++;
+	return LEARN_CHANGED;
+}

@@ -1,0 +1,546 @@
+/*
+ * NAME
+ *	learnd - tlspind's learner process: follows Postfix's log, pins
+ * SYNOPSIS
+ *	#include "learnd.h"
+ *
+ *	struct learnd *learnd_new(ev, srv, cfg)
+ *	void learnd_start(ld)
+ *	void learnd_reload(ld, cfg)
+ *	void learnd_stop(ld)
+ * DESCRIPTION
+ *	Learning runs in a child process of tlspind, never in the process
+ *	that answers Postfix: a slow disk, a huge backlog of log lines or a
+ *	bug in learning cannot delay a lookup, and if the learner dies the
+ *	lookups go on and the parent starts a new learner (after 1 s, then
+ *	backing off to a minute) that resumes from the position committed
+ *	in the store. The child has its own LMDB handle; LMDB's MVCC lets
+ *	its write transactions run beside the parent's reads.
+ *
+ *	The parent sends the child, over a datagram socket pair, the
+ *	(pid, time, key) of each lookup (server_set_hint_fd) so that a
+ *	delivery is attributed to the next hop Postfix asked about.
+ *
+ *	The child follows log_source: the journal (sd-journal, trusting only
+ *	entries written by Postfix's smtp(8)) or a file followed across
+ *	rotation, feeds the learner in slices of at most LEARND_SLICE lines
+ *	and commits after each slice, with the position, in one transaction.
+ *	Every LEARND_EXPIRE_EVERY it turns learned pins past their expiry
+ *	into expired. SIGTERM commits and exits.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hints.h"
+#include "jsource.h"
+#include "learnd.h"
+#include "learner.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "tail.h"
+
+#define USEC 1000000ULL
+#define LEARND_SLICE 20000	/* lines between commits */
+#define LEARND_POLL (USEC / 4)	/* file source: look for new lines */
+#define LEARND_EXPIRE_EVERY (600 * USEC)
+#define LEARND_BACKOFF_MAX 60	/* seconds between restarts, at most */
+#define LEARND_CACHE 256	/* decoded records per batch (~1.3 MB) */
+#define LEARND_STOP_WAIT 5	/* seconds for the child to commit and exit */
+#define LEARND_BAD_ENTRIES 1000	/* unreadable entries in a row: give up */
+
+/* ------------------------------------------------------------ the parent */
+
+struct learnd {
+	sd_event *ev;
+	struct server *srv;
+	struct config cfg;
+	pid_t pid;		/* the child; 0 when none runs */
+	int hint_fd;		/* our end of the socket pair */
+	sd_event_source *child, *restart;
+	unsigned backoff;	/* seconds before the next restart */
+	int stopping;
+};
+
+/* ------------------------------------------------------------- the child */
+
+struct learnd_child {
+	const struct config *cfg;
+	sd_event *ev;
+	struct store *store;
+	struct learner *l;
+	struct hints *hints;
+	int hint_fd;
+	struct tail *tail;
+	struct jsource *js;
+	char pos_key[4200];
+	sd_event_source *drain;
+	uint64_t uncommitted;	/* lines read since the last commit */
+	unsigned bad_entries;	/* unreadable journal entries in a row */
+	unsigned char hbuf[HINTS_WIRE_MAX];
+};
+
+/* Every transition goes to the daemon's log too: admins watch it. */
+static void
+learnd_on_event(void *arg, const struct record_event *e)
+{
+	(void)arg;
+	log_info("%s: %s", e->domain, e->reason);
+}
+
+/* Take every hint the parent sent; they must precede the log lines. */
+static void
+learnd_hints_read(struct learnd_child *k)
+{
+	struct hint q;
+	ssize_t n;
+	size_t off, used;
+
+	while ((n = recv(k->hint_fd, k->hbuf, sizeof(k->hbuf),
+	    MSG_DONTWAIT)) > 0)
+		for (off = 0; off < (size_t)n; off += used) {
+			used = hints_decode(k->hbuf + off, (size_t)n - off, &q);
+			if (used == 0)
+				break;
+			hints_add(k->hints, &q);
+		}
+}
+
+static int
+learnd_on_hints(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	learnd_hints_read(arg);
+	return 0;
+}
+
+/* Commit what the lines since the last commit taught, with the position. */
+static int
+learnd_commit(struct learnd_child *k)
+{
+	char err[STORE_ERR_MAX], cursor[JSOURCE_CURSOR_MAX];
+	char where[JSOURCE_CURSOR_MAX + 4200];
+	struct tail_pos tp;
+	unsigned char pos[32];
+	int i, ok;
+
+	if (k->uncommitted == 0)
+		return 1;
+	if (k->tail != NULL) {
+		tail_position(k->tail, &tp);
+		for (i = 0; i < 8; i++) {
+			pos[i] = (unsigned char)(tp.dev >> (8 * i));
+			pos[8 + i] = (unsigned char)(tp.ino >> (8 * i));
+			pos[16 + i] = (unsigned char)(tp.offset >> (8 * i));
+			pos[24 + i] = (unsigned char)(tp.head >> (8 * i));
+		}
+		snprintf(where, sizeof(where), "%s, inode %llu, offset %llu",
+		    k->cfg->log_source, (unsigned long long)tp.ino,
+		    (unsigned long long)tp.offset);
+		ok = learner_commit(k->l, k->pos_key, pos, sizeof(pos), where,
+		    err, sizeof(err));
+	} else {
+		jsource_cursor(k->js, cursor, sizeof(cursor));
+		snprintf(where, sizeof(where), "%s, cursor %s",
+		    k->cfg->log_source, cursor);
+		ok = learner_commit(k->l, k->pos_key, cursor, strlen(cursor),
+		    where, err, sizeof(err));
+	}
+	if (!ok) {
+		log_err("learner: %s; restarting from the last commit", err);
+		exit(1);
+	}
+	k->uncommitted = 0;
+	return 1;
+}
+
+/* One line or entry into the learner; 0 when the source has none now. */
+static int
+learnd_one(struct learnd_child *k)
+{
+	char err[STORE_ERR_MAX];
+	struct jsource_entry e;
+	const char *line;
+	size_t len;
+	int rc, cut, ok;
+
+	if (k->tail != NULL) {
+		rc = tail_next(k->tail, &line, &len, &cut, err, sizeof(err));
+		ok = rc != 1 || learner_line(k->l, line, len, err,
+		    sizeof(err));
+	} else {
+		rc = jsource_next(k->js, &e, err, sizeof(err));
+		if (rc < 0 && ++k->bad_entries < LEARND_BAD_ENTRIES) {
+			/* one unreadable entry: skipped, go on */
+			log_warn("learner: %s", err);
+			return 1;
+		}
+		if (rc == 1)
+			k->bad_entries = 0;
+		ok = rc != 1 || learner_entry(k->l, e.tag, e.taglen, e.pid,
+		    e.msg, e.msglen, e.time_us / USEC, e.trusted, err,
+		    sizeof(err));
+	}
+	if (rc < 0 || !ok) {
+		log_err("learner: %s", err);
+		exit(1);
+	}
+	k->uncommitted += rc == 1;
+	return rc == 1;
+}
+
+/* Read a slice of lines, commit; come back at once if there is more. */
+static int
+learnd_on_drain(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct learnd_child *k = arg;
+	unsigned n = 0;
+	int more = 0;
+
+	learnd_hints_read(k);
+	if (k->js != NULL)
+		(void)jsource_process(k->js);
+	while (n < LEARND_SLICE && (more = learnd_one(k)))
+		n++;
+	learnd_commit(k);
+	(void)sd_event_source_set_time(s, more ? usec : usec + LEARND_POLL);
+	return sd_event_source_set_enabled(s, SD_EVENT_ON);
+}
+
+static int
+learnd_on_journal(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct learnd_child *k = arg;
+	uint64_t now = 0;
+
+	(void)sd_event_now(k->ev, CLOCK_MONOTONIC, &now);
+	return learnd_on_drain(k->drain, now, k);
+}
+
+static int
+learnd_on_expire(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct learnd_child *k = arg;
+	char err[STORE_ERR_MAX];
+
+	learnd_commit(k);
+	if (!learner_expire(k->l, (uint64_t)time(NULL), err, sizeof(err)))
+		log_warn("learner: expiry check failed: %s", err);
+	return sd_event_source_set_time(s, usec + LEARND_EXPIRE_EVERY);
+}
+
+static int
+learnd_on_term(sd_event_source *s, const struct signalfd_siginfo *si,
+    void *arg)
+{
+	struct learnd_child *k = arg;
+
+	learnd_commit(k);
+	return sd_event_exit(k->ev, 0);
+}
+
+/* The uid whose journal entries are Postfix's own. */
+static uid_t
+learnd_postfix_uid(const struct config *c)
+{
+	struct passwd *pw = getpwnam(c->postfix_user);
+
+	if (pw == NULL) {
+		log_warn("learner: postfix_user = %s: no such user; no "
+		    "journal entry will be trusted", c->postfix_user);
+		return (uid_t)-1;
+	}
+	return pw->pw_uid;
+}
+
+/* Open the file source where the store says we stopped. */
+static int
+learnd_open_file(struct learnd_child *k, const char *path)
+{
+	char err[TAIL_ERR_MAX], note[1024] = "";
+	unsigned char pos[32];
+	struct tail_pos tp = { 0, 0, 0, 0 };
+	size_t n;
+	int i;
+
+	snprintf(k->pos_key, sizeof(k->pos_key), "pos:file:%s", path);
+	if (!learner_resume(k->l, k->pos_key, pos, sizeof(pos), &n, err,
+	    sizeof(err)))
+		log_warn("learner: %s; starting %s from the beginning", err,
+		    path);
+	for (i = 0; n == sizeof(pos) && i < 8; i++) {
+		tp.dev |= (uint64_t)pos[i] << (8 * i);
+		tp.ino |= (uint64_t)pos[8 + i] << (8 * i);
+		tp.offset |= (uint64_t)pos[16 + i] << (8 * i);
+		tp.head |= (uint64_t)pos[24 + i] << (8 * i);
+	}
+	if (tail_open(&k->tail, path, n == sizeof(pos) ? &tp : NULL, note,
+	    sizeof(note), err, sizeof(err)) < 0) {
+		log_err("learner: %s", err);
+		return 0;
+	}
+	if (note[0] != '\0')
+		log_warn("learner: %s", note);
+	log_info("learner: following %s%s", path, n ? " from the saved "
+	    "position" : "");
+	return 1;
+}
+
+/* Open the journal where the store says we stopped. */
+static int
+learnd_open_journal(struct learnd_child *k, const char *dir)
+{
+	const char *names[CONFIG_NAMES_MAX];
+	char err[STORE_ERR_MAX], cursor[JSOURCE_CURSOR_MAX + 1];
+	size_t n;
+	unsigned i;
+
+	snprintf(k->pos_key, sizeof(k->pos_key), "pos:journal%s%s",
+	    dir ? ":" : "", dir ? dir : "");
+	if (!learner_resume(k->l, k->pos_key, cursor, sizeof(cursor) - 1, &n,
+	    err, sizeof(err)))
+		log_warn("learner: %s; reading the journal from its start",
+		    err);
+	cursor[n] = '\0';
+	for (i = 0; i < k->cfg->nsyslog_names; i++)
+		names[i] = k->cfg->syslog_names[i];
+	if (jsource_open(&k->js, dir, names, k->cfg->nsyslog_names,
+	    learnd_postfix_uid(k->cfg), cursor, err, sizeof(err)) < 0) {
+		log_err("learner: %s", err);
+		return 0;
+	}
+	if (jsource_note(k->js) != NULL && jsource_note(k->js)[0] != '\0')
+		log_warn("learner: %s", jsource_note(k->js));
+	log_info("learner: following the journal%s%s%s", dir ? " in " : "",
+	    dir ? dir : "", n ? " from the saved cursor" : "");
+	return sd_event_add_io(k->ev, NULL, jsource_fd(k->js), EPOLLIN,
+	    learnd_on_journal, k) >= 0;
+}
+
+static int
+learnd_open_source(struct learnd_child *k)
+{
+	const char *src = k->cfg->log_source;
+
+	if (strncmp(src, "file:", 5) == 0)
+		return learnd_open_file(k, src + 5);
+	if (strncmp(src, "journal:", 8) == 0)
+		return learnd_open_journal(k, src + 8);
+	return learnd_open_journal(k, NULL);
+}
+
+/* Everything the child needs; 0 (logged) when it cannot run. */
+static int
+learnd_child_setup(struct learnd_child *k)
+{
+	char err[STORE_ERR_MAX];
+	struct learn_params p;
+	uint64_t now = 0;
+
+	learner_params(k->cfg, &p);
+	if (!store_open(&k->store, k->cfg->store, STORE_CREATE, err,
+	    sizeof(err))) {
+		log_err("learner: %s", err);
+		return 0;
+	}
+	k->hints = hints_new();
+	k->l = learner_new(k->store, &p, LEARND_CACHE);
+	if (k->hints == NULL || k->l == NULL) {
+		log_err("learner: out of memory");
+		return 0;
+	}
+	learner_set_hint(k->l, hints_find, k->hints);
+	learner_set_event_fn(k->l, learnd_on_event, NULL);
+	if (sd_event_new(&k->ev) < 0 ||
+	    sd_event_add_signal(k->ev, NULL, SIGTERM, learnd_on_term, k) < 0 ||
+	    sd_event_add_signal(k->ev, NULL, SIGINT, learnd_on_term, k) < 0 ||
+	    sd_event_add_io(k->ev, NULL, k->hint_fd, EPOLLIN, learnd_on_hints,
+	    k) < 0 || sd_event_now(k->ev, CLOCK_MONOTONIC, &now) < 0 ||
+	    sd_event_add_time(k->ev, &k->drain, CLOCK_MONOTONIC, now, 0,
+	    learnd_on_drain, k) < 0 ||
+	    sd_event_add_time(k->ev, NULL, CLOCK_MONOTONIC,
+	    now + LEARND_EXPIRE_EVERY, USEC, learnd_on_expire, k) < 0) {
+		log_err("learner: cannot set up its event loop");
+		return 0;
+	}
+	(void)sd_event_source_set_priority(k->drain, SD_EVENT_PRIORITY_IDLE);
+	return learnd_open_source(k);
+}
+
+/* The child: only the hint socket and stdio stay open. Never returns. */
+static void
+learnd_child_main(const struct config *cfg, int hint_fd)
+{
+	struct learnd_child *k = calloc(1, sizeof(*k));
+	int rc = 1;
+
+	if (dup2(hint_fd, 3) < 0)
+		_exit(1);
+	(void)close_range(4, ~0U, 0);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	(void)prctl(PR_SET_NAME, "tlspind-learn");
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	if (k != NULL) {
+		k->cfg = cfg;
+		k->hint_fd = 3;
+		if (learnd_child_setup(k))
+			rc = sd_event_loop(k->ev) < 0;
+	}
+	_exit(rc);
+}
+
+/* -------------------------------------------------------- parent control */
+
+static void learnd_spawn(struct learnd *ld);
+
+static int
+learnd_on_restart(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct learnd *ld = arg;
+
+	ld->restart = sd_event_source_unref(ld->restart);
+	learnd_spawn(ld);
+	return 0;
+}
+
+/* The child ended: unless we asked it to, start another later. */
+static int
+learnd_on_child(sd_event_source *s, const siginfo_t *si, void *arg)
+{
+	struct learnd *ld = arg;
+	uint64_t now = 0;
+
+	ld->child = sd_event_source_unref(ld->child);
+	ld->pid = 0;
+	if (ld->stopping)
+		return 0;
+	log_warn("learner (pid %d) %s %d; lookups go on, learning restarts "
+	    "in %u s from the last committed position", (int)si->si_pid,
+	    si->si_code == CLD_EXITED ? "exited with status" :
+	    "was killed by signal", si->si_status, ld->backoff);
+	(void)sd_event_now(ld->ev, CLOCK_MONOTONIC, &now);
+	(void)sd_event_add_time(ld->ev, &ld->restart, CLOCK_MONOTONIC,
+	    now + ld->backoff * USEC, USEC / 10, learnd_on_restart, ld);
+	ld->backoff = ld->backoff * 2 > LEARND_BACKOFF_MAX ?
+	    LEARND_BACKOFF_MAX : ld->backoff * 2;
+	return 0;
+}
+
+/* Fork the learner with a fresh hint socket pair. */
+static void
+learnd_spawn(struct learnd *ld)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (strcmp(ld->cfg.log_source, "none") == 0 || ld->stopping)
+		return;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_err("learner: socketpair: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		learnd_child_main(&ld->cfg, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		log_err("learner: fork: %s", strerror(errno));
+		close(sv[0]);
+		return;
+	}
+	(void)fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	if (ld->hint_fd >= 0)
+		close(ld->hint_fd);
+	ld->hint_fd = sv[0];
+	server_set_hint_fd(ld->srv, sv[0]);
+	ld->pid = pid;
+	if (sd_event_add_child(ld->ev, &ld->child, pid, WEXITED,
+	    learnd_on_child, ld) < 0)
+		log_warn("learner: cannot watch pid %d", (int)pid);
+}
+
+struct learnd *
+learnd_new(sd_event *ev, struct server *srv, const struct config *cfg)
+{
+	struct learnd *ld = calloc(1, sizeof(*ld));
+
+	if (ld == NULL)
+		return NULL;
+	ld->ev = ev;
+	ld->srv = srv;
+	ld->cfg = *cfg;
+	ld->hint_fd = -1;
+	ld->backoff = 1;
+	return ld;
+}
+
+void
+learnd_start(struct learnd *ld)
+{
+	learnd_spawn(ld);
+}
+
+/* Stop the child: SIGTERM, wait for its commit, then SIGKILL. */
+void
+learnd_stop(struct learnd *ld)
+{
+	int i, status;
+
+	ld->stopping = 1;
+	ld->restart = sd_event_source_unref(ld->restart);
+	ld->child = sd_event_source_unref(ld->child);
+	if (ld->pid > 0) {
+		kill(ld->pid, SIGTERM);
+		for (i = 0; i < LEARND_STOP_WAIT * 20; i++) {
+			if (waitpid(ld->pid, &status, WNOHANG) == ld->pid)
+				break;
+			usleep(50000);
+		}
+		if (i == LEARND_STOP_WAIT * 20) {
+			kill(ld->pid, SIGKILL);
+			(void)waitpid(ld->pid, &status, 0);
+		}
+		ld->pid = 0;
+	}
+	server_set_hint_fd(ld->srv, -1);
+	if (ld->hint_fd >= 0)
+		close(ld->hint_fd);
+	ld->hint_fd = -1;
+}
+
+/* New settings: a new learner that reads them (it resumes exactly). */
+void
+learnd_reload(struct learnd *ld, const struct config *cfg)
+{
+	learnd_stop(ld);
+	ld->cfg = *cfg;
+	ld->stopping = 0;
+	ld->backoff = 1;
+	learnd_spawn(ld);
+}
+
+void
+learnd_free(struct learnd *ld)
+{
+	if (ld == NULL)
+		return;
+	learnd_stop(ld);
+	free(ld);
+}

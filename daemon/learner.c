@@ -1,0 +1,598 @@
+/*
+ * NAME
+ *	learner - Postfix log lines in, pins out, one LMDB transaction a batch
+ * SYNOPSIS
+ *	#include "config.h"
+#include "learner.h"
+ *
+ *	struct learner *learner_new(store, params)
+ *	int learner_resume(l, pos_key, pos, possz, poslen, err, errsz)
+ *	int learner_line(l, line, len, err, errsz)
+ *	int learner_entry(l, tag, taglen, pid, msg, msglen, time, trusted, ...)
+ *	int learner_commit(l, pos_key, pos, poslen, err, errsz)
+ *	int learner_expire(l, now, err, errsz)
+ * DESCRIPTION
+ *	The pipeline every log source shares (tlspind's journal and file
+ *	followers, tlspin learn): logparse reads a line, correlate joins it
+ *	with the pid's earlier lines, learn moves the domain's record.
+ *
+ *	Work happens inside one write transaction per batch, opened at the
+ *	first observation. Records touched in the batch are kept decoded in
+ *	a small cache (`cache` entries, ~5 KB each; when full they go to
+ *	the transaction and the cache starts over), so a busy domain costs
+ *	one LMDB read and one write per batch, not per delivery. Transitions
+ *	go to the events database as they happen.
+ *
+ *	learner_commit() writes the cached records, the source's position
+ *	(whatever bytes the source uses: inode and offset, a journal
+ *	cursor), the correlator's table and the counters under pos_key in
+ *	meta, and commits: the position and what the lines before it taught
+ *	us land together or not at all. After a crash, learner_resume()
+ *	returns that position and restores the correlator, so no line is
+ *	counted twice or skipped. The cache is dropped at every commit:
+ *	between batches the admin may have pinned a domain with tlspin, and
+ *	the learner must read that, not overwrite it.
+ *
+ *	Times: a line's RFC 3339 stamp, the journal's, or for a classic
+ *	syslog stamp (no year, local time) the latest year that does not
+ *	put it more than a day after the reference time (learner_set_now).
+ */
+#include "autoconf.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "learner.h"
+#include "logparse.h"
+#include "policy.h"
+
+#define LEARNER_INDEX 2048	/* hash slots: twice the cache */
+#define LEARNER_POS_VERSION 1
+#define LEARNER_BLOB_MAX (3 + LEARNER_POS_MAX + CORRELATE_SAVE_MAX)
+
+struct learner_slot {
+	char key[KEY_MAX + 1];
+	int exists, dirty, corrupt;
+	struct record r;
+};
+
+struct learner {
+	struct store *s;
+	struct learn_params p;
+	struct correlator *c;
+	struct store_txn *t;		/* open during a batch */
+	struct learner_slot *slots;
+	size_t count, cap;
+	int16_t index[LEARNER_INDEX];	/* slot + 1; 0 = empty */
+	learner_event_fn efn;
+	void *earg;
+	struct learner_stats run, delta;
+	int64_t now;
+	int tc_mon, tc_day, tc_hour;	/* classic stamps: last hour seen */
+	int64_t tc_base;
+	size_t pending;			/* observations since the commit */
+	struct logparse_event ev;
+	struct correlate_out out;
+	unsigned char *blob;
+};
+
+/* The state machine's settings from tlspin.conf. */
+void
+learner_params(const struct config *c, struct learn_params *p)
+{
+	p->min_deliveries = c->pin_min_deliveries;
+	p->min_span = c->pin_min_span;
+	p->max_age = c->pin_max_age;
+	p->secure_pins = c->secure_pins;
+	p->compat = c->postfix_compat;
+	p->private_mx = c->private_mx;
+}
+
+struct learner *
+learner_new(struct store *s, const struct learn_params *p, size_t cache)
+{
+	struct learner *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	if (cache < 16)
+		cache = 16;
+	if (cache > LEARNER_INDEX / 2)
+		cache = LEARNER_INDEX / 2;
+	l->cap = cache;
+	l->s = s;
+	l->p = *p;
+	l->c = correlate_new();
+	if (l->c != NULL)
+		correlate_set_private_mx(l->c, p->private_mx);
+	l->slots = calloc(cache, sizeof(*l->slots));
+	l->blob = malloc(LEARNER_BLOB_MAX);
+	l->now = (int64_t)time(NULL);
+	l->tc_mon = -1;
+	if (l->c == NULL || l->slots == NULL || l->blob == NULL) {
+		learner_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+learner_free(struct learner *l)
+{
+	if (l == NULL)
+		return;
+	if (l->t != NULL)
+		store_abort(l->t);
+	correlate_free(l->c);
+	free(l->slots);
+	free(l->blob);
+	free(l);
+}
+
+void
+learner_set_hint(struct learner *l, correlate_hint_fn fn, void *arg)
+{
+	correlate_set_hint(l->c, fn, arg);
+}
+
+void
+learner_set_event_fn(struct learner *l, learner_event_fn fn, void *arg)
+{
+	l->efn = fn;
+	l->earg = arg;
+}
+
+void
+learner_set_now(struct learner *l, int64_t now)
+{
+	l->now = now;
+	l->tc_mon = -1;
+}
+
+const struct learner_stats *
+learner_stats(const struct learner *l)
+{
+	return &l->run;
+}
+
+size_t
+learner_pending(const struct learner *l)
+{
+	return l->pending;
+}
+
+/* ---------------------------------------------------------------- time */
+
+/* Seconds of a classic stamp at the hour's start, in the inferred year. */
+static int64_t
+learner_hour_base(const struct learner *l, int mon, int day, int hour)
+{
+	struct tm ref, tm;
+	time_t now = (time_t)l->now, t;
+
+	localtime_r(&now, &ref);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = ref.tm_year;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t > now + 86400) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = ref.tm_year - 1;
+		tm.tm_mon = mon - 1;
+		tm.tm_mday = day;
+		tm.tm_hour = hour;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+	}
+	return t < 0 ? 0 : (int64_t)t;
+}
+
+/* The Unix time of a parsed line; 0 when it has none. */
+static uint64_t
+learner_time(struct learner *l, const struct logparse_event *ev)
+{
+	if (ev->time >= 0)
+		return (uint64_t)ev->time;
+	if (ev->month < 1 || ev->month > 12)
+		return 0;
+	if (ev->month != l->tc_mon || ev->day != l->tc_day ||
+	    ev->hour != l->tc_hour) {
+		l->tc_base = learner_hour_base(l, ev->month, ev->day,
+		    ev->hour);
+		l->tc_mon = ev->month;
+		l->tc_day = ev->day;
+		l->tc_hour = ev->hour;
+	}
+	return (uint64_t)(l->tc_base + ev->min * 60 + ev->sec);
+}
+
+/* --------------------------------------------------------------- cache */
+
+static size_t
+learner_hash(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h & (LEARNER_INDEX - 1);
+}
+
+/* Write the dirty cached records into the open transaction. */
+static int
+learner_writeback(struct learner *l, char *err, size_t errsz)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		if (!l->slots[i].dirty)
+			continue;
+		if (!store_txn_put(l->t, l->slots[i].key, &l->slots[i].r, err,
+		    errsz))
+			return 0;
+		l->slots[i].dirty = 0;
+	}
+	return 1;
+}
+
+static void
+learner_cache_clear(struct learner *l)
+{
+	memset(l->index, 0, sizeof(l->index));
+	l->count = 0;
+}
+
+/* Open the batch's transaction if it is not open yet. */
+static int
+learner_begin(struct learner *l, char *err, size_t errsz)
+{
+	if (l->t != NULL)
+		return 1;
+	learner_cache_clear(l);
+	return store_begin(l->s, &l->t, err, errsz);
+}
+
+/* The cached record of key, read from the transaction on a miss. */
+static struct learner_slot *
+learner_slot(struct learner *l, const char *key, char *err, size_t errsz)
+{
+	size_t h = learner_hash(key);
+	struct learner_slot *sl;
+	enum store_status st;
+
+	for (; l->index[h] != 0; h = (h + 1) & (LEARNER_INDEX - 1))
+		if (strcmp(l->slots[l->index[h] - 1].key, key) == 0)
+			return &l->slots[l->index[h] - 1];
+	if (l->count == l->cap) {
+		if (!learner_writeback(l, err, errsz))
+			return NULL;
+		learner_cache_clear(l);
+		return learner_slot(l, key, err, errsz);
+	}
+	sl = &l->slots[l->count];
+	memset(sl, 0, offsetof(struct learner_slot, r));
+	memcpy(sl->key, key, strlen(key) + 1);	/* key: at most KEY_MAX */
+	st = store_txn_get(l->t, key, &sl->r, err, errsz);
+	if (st == STORE_ERROR)
+		sl->corrupt = 1;	/* leave it for the admin; learn the rest */
+	sl->exists = st == STORE_OK;
+	l->index[h] = (int16_t)(++l->count);
+	return sl;
+}
+
+/* ---------------------------------------------------------------- lines */
+
+/* Count one delivery for its domain, write transitions as they happen. */
+static int
+learner_observe(struct learner *l, const struct correlate_out *o, char *err,
+    size_t errsz)
+{
+	struct record_event ev[LEARN_EVENTS_MAX];
+	struct learner_slot *sl;
+	int i, nev;
+
+	if (!learner_begin(l, err, errsz) ||
+	    (sl = learner_slot(l, o->domain, err, errsz)) == NULL)
+		return 0;
+	if (sl->corrupt)
+		return 1;
+	l->delta.observations++;
+	l->pending++;
+	if (learn_apply(&sl->r, sl->exists, o->domain, &o->obs, &l->p, ev,
+	    &nev) == LEARN_UNCHANGED)
+		return 1;
+	sl->exists = sl->dirty = 1;
+	for (i = 0; i < nev; i++) {
+		if (!store_txn_event(l->t, &ev[i], err, errsz))
+			return 0;
+		l->delta.transitions++;
+		if (l->efn != NULL)
+			l->efn(l->earg, &ev[i]);
+	}
+	return 1;
+}
+
+/* Feed one parsed line of the SMTP client to the correlator. */
+static int
+learner_feed(struct learner *l, char *err, size_t errsz)
+{
+	uint64_t t;
+
+	l->delta.smtp++;
+	if (l->ev.kind == LOGPARSE_OTHER) {
+		l->delta.ignored++;
+		return 1;
+	}
+	l->delta.used++;
+	t = learner_time(l, &l->ev);
+	if (t > l->delta.last_time)
+		l->delta.last_time = t;
+	if (!correlate_feed(l->c, &l->ev, t, &l->out))
+		return 1;
+	return learner_observe(l, &l->out, err, errsz);
+}
+
+/* One line of a log file. 0 only on a store error (ERR). */
+int
+learner_line(struct learner *l, const char *line, size_t len, char *err,
+    size_t errsz)
+{
+	l->delta.lines++;
+	logparse_line(line, len, &l->ev);
+	if (l->ev.service[0] == '\0') {
+		l->delta.unparsed++;
+		return 1;
+	}
+	if (!logparse_is_smtp(l->ev.service, strlen(l->ev.service)))
+		return 1;
+	return learner_feed(l, err, errsz);
+}
+
+/* One journal entry; untrusted ones are counted and dropped. */
+int
+learner_entry(struct learner *l, const char *tag, size_t taglen,
+    unsigned long pid, const char *msg, size_t msglen, uint64_t time,
+    int trusted, char *err, size_t errsz)
+{
+	l->delta.lines++;
+	if (!trusted) {
+		l->delta.forged++;
+		return 1;
+	}
+	if (!logparse_is_smtp(tag, taglen))
+		return 1;
+	logparse_message(tag, taglen, pid, msg, msglen, &l->ev);
+	l->ev.time = (int64_t)time;
+	return learner_feed(l, err, errsz);
+}
+
+/* ------------------------------------------------------------ position */
+
+static void
+learner_stats_add(struct learner_stats *to, const struct learner_stats *d)
+{
+	uint64_t *a = (uint64_t *)to;
+	const uint64_t *b = (const uint64_t *)d;
+	size_t i;
+
+	for (i = 0; i < LEARNER_STATS_N - 1; i++)
+		a[i] += b[i];
+	if (d->last_time > to->last_time)
+		to->last_time = d->last_time;
+}
+
+/* Counters as stored: LEARNER_STATS_N little-endian u64. */
+static void
+learner_stats_decode(const unsigned char *b, size_t n,
+    struct learner_stats *st)
+{
+	uint64_t *a = (uint64_t *)st;
+	size_t i, j;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < LEARNER_STATS_N && (i + 1) * 8 <= n; i++)
+		for (j = 0; j < 8; j++)
+			a[i] |= (uint64_t)b[i * 8 + j] << (8 * j);
+}
+
+static void
+learner_stats_encode(const struct learner_stats *st, unsigned char *b)
+{
+	const uint64_t *a = (const uint64_t *)st;
+	size_t i, j;
+
+	for (i = 0; i < LEARNER_STATS_N; i++)
+		for (j = 0; j < 8; j++)
+			b[i * 8 + j] = (unsigned char)(a[i] >> (8 * j));
+}
+
+int
+learner_stats_load(struct store *s, struct learner_stats *st, char *err,
+    size_t errsz)
+{
+	unsigned char b[LEARNER_STATS_N * 8];
+	size_t n;
+
+	if (!store_meta_get(s, LEARNER_STATS_KEY, b, sizeof(b), &n, err,
+	    errsz))
+		return 0;
+	learner_stats_decode(b, n, st);
+	return 1;
+}
+
+/* Add this batch's counters to the stored ones. */
+static int
+learner_stats_commit(struct learner *l, char *err, size_t errsz)
+{
+	unsigned char b[LEARNER_STATS_N * 8];
+	struct learner_stats st;
+	size_t n;
+
+	l->delta.local = correlate_stats(l->c)->local - l->run.local;
+	if (!store_txn_meta_get(l->t, LEARNER_STATS_KEY, b, sizeof(b), &n,
+	    err, errsz))
+		return 0;
+	learner_stats_decode(b, n, &st);
+	learner_stats_add(&st, &l->delta);
+	learner_stats_encode(&st, b);
+	return store_txn_meta_put(l->t, LEARNER_STATS_KEY, b, sizeof(b), err,
+	    errsz);
+}
+
+/* Records, position + correlator, counters, where we are; then commit. */
+int
+learner_commit(struct learner *l, const char *pos_key, const void *pos,
+    size_t poslen, const char *where, char *err, size_t errsz)
+{
+	size_t n;
+
+	if (poslen > LEARNER_POS_MAX) {
+		snprintf(err, errsz, "position for %s is too long", pos_key);
+		return 0;
+	}
+	if (!learner_begin(l, err, errsz))
+		return 0;
+	l->blob[0] = LEARNER_POS_VERSION;
+	l->blob[1] = (unsigned char)(poslen & 0xff);
+	l->blob[2] = (unsigned char)(poslen >> 8);
+	memcpy(l->blob + 3, pos, poslen);
+	n = correlate_save(l->c, l->blob + 3 + poslen,
+	    LEARNER_BLOB_MAX - 3 - poslen);
+	if (!learner_writeback(l, err, errsz) ||
+	    !learner_stats_commit(l, err, errsz) ||
+	    !store_txn_meta_put(l->t, pos_key, l->blob, 3 + poslen + n, err,
+	    errsz) || !store_txn_meta_put(l->t, LEARNER_WHERE_KEY, where,
+	    strlen(where), err, errsz)) {
+		learner_abort(l);
+		return 0;
+	}
+	if (!store_commit(l->t, err, errsz)) {
+		l->t = NULL;
+		learner_abort(l);
+		return 0;
+	}
+	l->t = NULL;
+	learner_cache_clear(l);
+	learner_stats_add(&l->run, &l->delta);
+	memset(&l->delta, 0, sizeof(l->delta));
+	l->pending = 0;
+	return 1;
+}
+
+/* Drop the batch: nothing since the last commit happened. */
+void
+learner_abort(struct learner *l)
+{
+	if (l->t != NULL)
+		store_abort(l->t);
+	l->t = NULL;
+	learner_cache_clear(l);
+	memset(&l->delta, 0, sizeof(l->delta));
+	l->pending = 0;
+}
+
+/*
+ * The position stored under pos_key (poslen 0: none yet) with the
+ * correlator as it was then. 0 with ERR when the stored bytes are bad.
+ */
+int
+learner_resume(struct learner *l, const char *pos_key, void *pos,
+    size_t possz, size_t *poslen, char *err, size_t errsz)
+{
+	size_t n, plen;
+
+	*poslen = 0;
+	if (!store_meta_get(l->s, pos_key, l->blob, LEARNER_BLOB_MAX, &n,
+	    err, errsz))
+		return 0;
+	if (n == 0)
+		return 1;
+	plen = n >= 3 ? (size_t)l->blob[1] | (size_t)l->blob[2] << 8 : 0;
+	if (n < 3 || l->blob[0] != LEARNER_POS_VERSION || plen > possz ||
+	    plen > n - 3 || !correlate_load(l->c, l->blob + 3 + plen,
+	    n - 3 - plen)) {
+		snprintf(err, errsz, "the saved log position %s in store %s "
+		    "is damaged", pos_key, store_dir(l->s));
+		return 0;
+	}
+	memcpy(pos, l->blob + 3, plen);
+	*poslen = plen;
+	return 1;
+}
+
+/* --------------------------------------------------------------- expiry */
+
+struct learner_due {
+	char (*keys)[KEY_MAX + 1];
+	size_t n, cap;
+	uint64_t now;
+};
+
+static int
+learner_due_one(void *arg, const char *key, size_t keylen,
+    const struct record *r)
+{
+	struct learner_due *d = arg;
+	char (*grown)[KEY_MAX + 1];
+
+	if ((r->state != STATE_ENCRYPT && r->state != STATE_SECURE) ||
+	    r->source != SOURCE_LEARNED || r->expires == 0 ||
+	    r->expires > d->now)
+		return 0;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		grown = realloc(d->keys, d->cap * sizeof(*d->keys));
+		if (grown == NULL)
+			return 1;
+		d->keys = grown;
+	}
+	memcpy(d->keys[d->n], key, keylen + 1);
+	d->n++;
+	return 0;
+}
+
+/* Learned pins past their expiry become expired; commits on its own. */
+int
+learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
+{
+	struct learner_due d = { NULL, 0, 0, now };
+	struct record_event ev;
+	struct learner_slot *sl;
+	size_t i;
+	int ok;
+
+	if (l->t != NULL) {
+		snprintf(err, errsz, "expiry check during a batch");
+		return 0;
+	}
+	ok = store_foreach(l->s, NULL, learner_due_one, &d, err, errsz);
+	for (i = 0; ok && i < d.n; i++) {
+		ok = learner_begin(l, err, errsz) &&
+		    (sl = learner_slot(l, d.keys[i], err, errsz)) != NULL;
+		if (!ok || !sl->exists || sl->corrupt ||
+		    learn_expire(&sl->r, sl->key, now, &l->p, &ev) ==
+		    LEARN_UNCHANGED)
+			continue;
+		sl->dirty = 1;
+		ok = store_txn_event(l->t, &ev, err, errsz);
+		l->run.transitions++;
+		if (ok && l->efn != NULL)
+			l->efn(l->earg, &ev);
+	}
+	free(d.keys);
+	if (ok && l->t != NULL)
+		ok = learner_writeback(l, err, errsz) &&
+		    store_commit(l->t, err, errsz);
+	else if (l->t != NULL)
+		store_abort(l->t);
+	l->t = NULL;
+	learner_cache_clear(l);
+	return ok;
+}

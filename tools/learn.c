@@ -1,0 +1,439 @@
+/*
+ * NAME
+ *	learn - tlspin learn: bootstrap the store from Postfix log history
+ * SYNOPSIS
+ *	tlspin learn [--dry-run] [--json] FILE...
+ * DESCRIPTION
+ *	Reads Postfix logs (plain or gzip: zlib reads both), oldest first as
+ *	given, through the same learner as tlspind, and prints what it
+ *	pinned and why.
+ *
+ *	Each file is known by a fingerprint of its first line, not its name
+ *	or inode, so mail.log learned today is recognised tomorrow as
+ *	mail.log.1 and next week as mail.log.2.gz. The position in a file
+ *	(bytes of complete lines read) is committed with what those lines
+ *	taught, every LEARN_BATCH lines: a run that is killed resumes where
+ *	the last commit stands, and learning a file again adds only what is
+ *	new. A last line without its newline is left for the next run (the
+ *	file may be mail.log, still being written).
+ *
+ *	--dry-run runs everything in one transaction and aborts it; on a
+ *	store that does not exist yet it learns into a temporary one.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "json.h"
+#include "learner.h"
+#include "policy.h"
+
+#define LEARN_BATCH 100000	/* lines per commit */
+#define LEARN_READ (256 * 1024)
+#define LEARN_LINE_MAX 65536	/* longer lines are skipped whole */
+#define LEARN_SHOW 20		/* transitions listed in the summary */
+
+struct learn_run {
+	struct learner *l;
+	int dry, json;
+	uint64_t pinned, upgraded, expired, other;
+	struct record_event shown[LEARN_SHOW];
+	size_t nshown;
+	unsigned char *buf;	/* LEARN_READ + LEARN_LINE_MAX */
+};
+
+/* Every transition: count it, keep the first few for the summary. */
+static void
+learn_note(void *arg, const struct record_event *e)
+{
+	struct learn_run *x = arg;
+
+	if (e->new_state == STATE_EXPIRED)
+		x->expired++;
+	else if (e->old_state == STATE_ENCRYPT && e->new_state == STATE_SECURE)
+		x->upgraded++;
+	else if (e->new_state == STATE_ENCRYPT || e->new_state == STATE_SECURE)
+		x->pinned++;
+	else
+		x->other++;
+	if (e->old_state != e->new_state && x->nshown < LEARN_SHOW)
+		x->shown[x->nshown++] = *e;
+}
+
+/* The fingerprint of a log: FNV-1a 64 of its first line. */
+static void
+learn_key(const unsigned char *line, size_t n, char *key, size_t keysz)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ line[i]) * 1099511628211ULL;
+	snprintf(key, keysz, "learn:%016llx", (unsigned long long)h);
+}
+
+struct learn_file {
+	const char *name;
+	gzFile gz;
+	size_t have, at;	/* bytes in buf, next unread byte */
+	uint64_t offset;	/* bytes of complete lines consumed */
+	uint64_t lines;
+	int eof;
+};
+
+/* Refill the buffer, keeping the unread tail. -1 on a read error. */
+static int
+learn_fill(struct learn_file *f, unsigned char *buf)
+{
+	int n;
+
+	if (f->at > 0) {
+		memmove(buf, buf + f->at, f->have - f->at);
+		f->have -= f->at;
+		f->at = 0;
+	}
+	n = gzread(f->gz, buf + f->have,
+	    (unsigned)(LEARN_READ + LEARN_LINE_MAX - f->have));
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		f->eof = 1;
+	f->have += (size_t)n;
+	return n;
+}
+
+/*
+ * The next complete line: 1 with *line and *len, 0 at the end, -1 on error.
+ * A line longer than LEARN_LINE_MAX comes back with *len 0 (skipped).
+ */
+static int
+learn_next(struct learn_file *f, unsigned char *buf, const char **line,
+    size_t *len)
+{
+	unsigned char *nl;
+	int skipping = 0;
+
+	for (;;) {
+		nl = memchr(buf + f->at, '\n', f->have - f->at);
+		if (nl != NULL) {
+			*line = (const char *)buf + f->at;
+			*len = skipping ? 0 : (size_t)(nl - (buf + f->at));
+			f->offset += (uint64_t)(nl - (buf + f->at)) + 1;
+			f->at = (size_t)(nl - buf) + 1;
+			f->lines++;
+			return 1;
+		}
+		if (f->have - f->at >= LEARN_LINE_MAX) {
+			f->offset += f->have - f->at;	/* drop the long head */
+			f->at = f->have;
+			skipping = 1;
+		}
+		if (f->eof)
+			return 0;
+		if (learn_fill(f, buf) < 0)
+			return -1;
+	}
+}
+
+/* Skip the first offset bytes (already learned). 0 if the file is shorter. */
+static int
+learn_skip(struct learn_file *f, unsigned char *buf, uint64_t offset)
+{
+	size_t step;
+
+	while (f->offset < offset) {
+		if (f->at == f->have && (f->eof || learn_fill(f, buf) <= 0))
+			return 0;
+		step = f->have - f->at;
+		if (step > offset - f->offset)
+			step = (size_t)(offset - f->offset);
+		f->at += step;
+		f->offset += step;
+	}
+	return 1;
+}
+
+static int
+learn_open(struct learn_file *f, const char *name)
+{
+	int fd = strcmp(name, "-") == 0 ? dup(0) :
+	    open(name, O_RDONLY | O_CLOEXEC);
+
+	memset(f, 0, sizeof(*f));
+	f->name = name;
+	if (fd < 0 || (f->gz = gzdopen(fd, "rb")) == NULL) {
+		fprintf(stderr, "tlspin learn: cannot read %s: %s\n", name,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	gzbuffer(f->gz, 128 * 1024);
+	return 1;
+}
+
+static int
+learn_commit(struct learn_run *x, const char *name, const char *key,
+    uint64_t offset)
+{
+	unsigned char pos[8];
+	char err[STORE_ERR_MAX], where[4200];
+	int i;
+
+	if (x->dry)
+		return 1;
+	for (i = 0; i < 8; i++)
+		pos[i] = (unsigned char)(offset >> (8 * i));
+	snprintf(where, sizeof(where), "tlspin learn %s, offset %llu", name,
+	    (unsigned long long)offset);
+	if (!learner_commit(x->l, key, pos, sizeof(pos), where, err,
+	    sizeof(err))) {
+		fprintf(stderr, "tlspin learn: %s\n", err);
+		return 0;
+	}
+	return 1;
+}
+
+/* Where a previous run stopped in this file (0: never learned). */
+static int
+learn_resume(struct learn_run *x, const char *key, uint64_t *offset)
+{
+	unsigned char pos[LEARNER_POS_MAX];
+	char err[STORE_ERR_MAX];
+	size_t n;
+	int i;
+
+	*offset = 0;
+	if (!learner_resume(x->l, key, pos, sizeof(pos), &n, err,
+	    sizeof(err))) {
+		fprintf(stderr, "tlspin learn: %s\n", err);
+		return 0;
+	}
+	for (i = 0; n == 8 && i < 8; i++)
+		*offset |= (uint64_t)pos[i] << (8 * i);
+	return 1;
+}
+
+/* Learn one file from where we stopped; 0 on a store or read error. */
+static int
+learn_file(struct learn_run *x, const char *name)
+{
+	struct learn_file f;
+	char key[32], err[STORE_ERR_MAX];
+	const char *line;
+	size_t len;
+	uint64_t start;
+	int rc, ok = 1;
+
+	if (!learn_open(&f, name))
+		return 0;
+	rc = learn_next(&f, x->buf, &line, &len);
+	if (rc == 1) {
+		learn_key((const unsigned char *)line, len, key, sizeof(key));
+		f.at = 0;
+		f.offset = 0;
+		f.lines = 0;
+		ok = learn_resume(x, key, &start);
+		if (ok && !learn_skip(&f, x->buf, start)) {
+			fprintf(stderr, "tlspin learn: warning: %s is shorter "
+			    "than when it was learned; skipped\n", name);
+			rc = 0;
+		}
+		while (ok && rc != 0 &&
+		    (rc = learn_next(&f, x->buf, &line, &len)) == 1) {
+			if (!learner_line(x->l, line, len, err, sizeof(err))) {
+				fprintf(stderr, "tlspin learn: %s\n", err);
+				ok = 0;
+			} else if (f.lines % LEARN_BATCH == 0)
+				ok = learn_commit(x, name, key, f.offset);
+		}
+		if (ok && rc == 0)
+			ok = learn_commit(x, name, key, f.offset);
+		if (!x->json)
+			printf("%s: %llu new lines%s\n", name,
+			    (unsigned long long)f.lines, start && f.lines == 0 ?
+			    " (already learned)" : start ? " (resumed)" : "");
+	}
+	if (rc < 0) {
+		fprintf(stderr, "tlspin learn: cannot read %s: %s\n", name,
+		    gzerror(f.gz, &rc));
+		ok = 0;
+	}
+	gzclose(f.gz);
+	return ok;
+}
+
+static void
+learn_summary_text(struct learn_run *x)
+{
+	const struct learner_stats *st = learner_stats(x->l);
+	char t[64];
+	size_t i;
+
+	printf("%s%llu lines, %llu from the SMTP client (%llu used, %llu "
+	    "ignored), %llu deliveries counted, %llu local hops skipped\n",
+	    x->dry ? "dry run, nothing written: " : "",
+	    (unsigned long long)st->lines, (unsigned long long)st->smtp,
+	    (unsigned long long)st->used, (unsigned long long)st->ignored,
+	    (unsigned long long)st->observations,
+	    (unsigned long long)st->local);
+	printf("%s %llu, upgraded to secure %llu, expired %llu\n",
+	    x->dry ? "would pin" : "pinned", (unsigned long long)x->pinned,
+	    (unsigned long long)x->upgraded, (unsigned long long)x->expired);
+	for (i = 0; i < x->nshown; i++) {
+		cli_time(t, sizeof(t), x->shown[i].time);
+		printf("  %s  %-30s %s\n", t, x->shown[i].domain,
+		    x->shown[i].reason);
+	}
+	if (x->pinned + x->upgraded + x->expired > x->nshown)
+		printf("  ... and %llu more: tlspin events, tlspin list "
+		    "--state encrypt\n", (unsigned long long)(x->pinned +
+		    x->upgraded + x->expired - x->nshown));
+}
+
+static void
+learn_summary_json(struct learn_run *x)
+{
+	const struct learner_stats *st = learner_stats(x->l);
+	size_t i;
+
+	printf("{\"dry_run\":%s,\"lines\":%llu,\"smtp\":%llu,\"used\":%llu,"
+	    "\"ignored\":%llu,\"deliveries\":%llu,\"local\":%llu,"
+	    "\"pinned\":%llu,\"upgraded\":%llu,\"expired\":%llu,"
+	    "\"transitions\":[", x->dry ? "true" : "false",
+	    (unsigned long long)st->lines, (unsigned long long)st->smtp,
+	    (unsigned long long)st->used, (unsigned long long)st->ignored,
+	    (unsigned long long)st->observations,
+	    (unsigned long long)st->local, (unsigned long long)x->pinned,
+	    (unsigned long long)x->upgraded, (unsigned long long)x->expired);
+	for (i = 0; i < x->nshown; i++) {
+		printf("%s{\"time\":%llu,\"domain\":", i ? "," : "",
+		    (unsigned long long)x->shown[i].time);
+		json_string(stdout, x->shown[i].domain);
+		printf(",\"state\":\"%s\",\"reason\":",
+		    policy_state_name(x->shown[i].new_state));
+		json_string(stdout, x->shown[i].reason);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+/* A dry run on a store that does not exist: learn into a scratch one. */
+static int
+learn_scratch(struct cli *c, char *dir, size_t dirsz)
+{
+	struct stat st;
+
+	if (stat(c->store_path, &st) == 0)
+		return 1;
+	snprintf(dir, dirsz, "/tmp/tlspin-dry.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "tlspin learn: cannot make a scratch store: "
+		    "%s\n", strerror(errno));
+		return 0;
+	}
+	c->store_path = dir;
+	return 1;
+}
+
+static void
+learn_scratch_remove(const char *dir)
+{
+	char path[4200];
+
+	if (dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static int
+learn_opts(int argc, char **argv, struct learn_run *x)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int o;
+
+	while ((o = getopt_long(argc, argv, "njh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': x->dry = 1; break;
+		case 'j': x->json = 1; break;
+		case 'h': return cmd_help("learn");
+		default: return cli_usage_error("learn", "bad option");
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error("learn", "expected one or more FILE "
+		    "(/var/log/mail.log, mail.log.2.gz, - for stdin)");
+	return -1;
+}
+
+static int
+learn_all(struct learn_run *x, int n, char **files)
+{
+	char err[STORE_ERR_MAX];
+	int i, ok = 1;
+
+	for (i = 0; i < n && ok; i++)
+		ok = learn_file(x, files[i]);
+	if (ok && !x->dry && !learner_expire(x->l, cli_now(), err,
+	    sizeof(err))) {
+		fprintf(stderr, "tlspin learn: %s\n", err);
+		ok = 0;
+	}
+	if (x->dry)
+		learner_abort(x->l);
+	return ok;
+}
+
+int
+cmd_learn(struct cli *c, int argc, char **argv)
+{
+	struct learn_run x;
+	struct learn_params p;
+	struct store *s;
+	char scratch[64] = "";
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	if ((rc = learn_opts(argc, argv, &x)) >= 0)
+		return rc;
+	if (x.dry && !learn_scratch(c, scratch, sizeof(scratch)))
+		return EXIT_STORE;
+	if ((rc = cli_open(c, STORE_CREATE, &s)) != 0)
+		return rc;
+	learner_params(&c->cfg, &p);
+	x.l = learner_new(s, &p, 1024);
+	x.buf = malloc(LEARN_READ + LEARN_LINE_MAX);
+	rc = EXIT_STORE;
+	if (x.l != NULL && x.buf != NULL) {
+		learner_set_event_fn(x.l, learn_note, &x);
+		if (learn_all(&x, argc - optind, argv + optind))
+			rc = EXIT_OKAY;
+		if (x.json)
+			learn_summary_json(&x);
+		else
+			learn_summary_text(&x);
+	}
+	learner_free(x.l);
+	free(x.buf);
+	store_close(s);
+	learn_scratch_remove(scratch);
+	return rc;
+}
