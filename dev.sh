@@ -49,6 +49,15 @@ build() {
 	make -C "$dir" -j"$(nproc)" >/dev/null
 }
 
+# demo_log DOMAIN: three TLS deliveries to DOMAIN as Postfix 3.7 logs them.
+demo_log() {
+	for i in 1 2 3; do
+		ts=$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)
+		echo "$ts demo postfix/smtp[$((4200 + i))]: Trusted TLS connection established to mx.$1[192.0.2.25]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256"
+		echo "$ts demo postfix/smtp[$((4200 + i))]: 4DEMO${i}A7628A: to=<user$i@$1>, relay=mx.$1[192.0.2.25]:25, delay=0.2, delays=0.01/0/0.1/0.09, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9DEMO$i)"
+	done
+}
+
 demo() {
 	install_deps $BUILD_DEPS postfix
 	build build --enable-werror
@@ -59,7 +68,12 @@ demo() {
 store = $run/store
 listen = unix:$run/tlspin.sock
 mode = enforce
+# Learn from a demo log (below). A real setup reads the journal or
+# /var/log/mail.log, and keeps the 24h minimum span between deliveries.
+log_source = file:$run/maillog
+pin_min_span = 0s
 EOT
+	: > "$run/maillog"
 	tl="build/tools/tlspin -c $run/tlspin.conf"
 	if [ -f "$run/tlspind.pid" ] && kill "$(cat "$run/tlspind.pid")" 2>/dev/null; then
 		sleep 0.5
@@ -79,9 +93,14 @@ EOT
 			"socketmap:unix:$run/tlspin.sock:policy" || echo "(not found: opportunistic TLS)"
 	done
 	echo
+	echo "Postfix delivers three messages to learned.example over TLS:"
+	demo_log learned.example >> "$run/maillog"
+	sleep 1.5
 	$tl list
 	echo
-	echo "Try: $tl show example.com; $tl query example.com; $tl stats"
+	$tl why learned.example
+	echo
+	echo "Try: $tl show example.com; $tl events; $tl query learned.example; $tl stats"
 	echo "Stop it with: kill \$(cat $run/tlspind.pid)"
 }
 

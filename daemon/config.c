@@ -512,7 +512,10 @@ config_defaults(struct config *c)
 	c->secure_pins = 1;
 	snprintf(c->log_source, sizeof(c->log_source), "%s", "journal");
 	snprintf(c->syslog_names[0], sizeof(c->syslog_names[0]), "postfix");
-	c->nsyslog_names = 1;
+	/* Debian's master.cf: relay ... smtp -o syslog_name=postfix/relay */
+	snprintf(c->syslog_names[1], sizeof(c->syslog_names[1]),
+	    "postfix/relay");
+	c->nsyslog_names = 2;
 	snprintf(c->postfix_user, sizeof(c->postfix_user), "postfix");
 }
 

@@ -57,6 +57,7 @@
 #define LEARND_POLL (USEC / 4)	/* file source: look for new lines */
 #define LEARND_EXPIRE_EVERY (600 * USEC)
 #define LEARND_BACKOFF_MAX 60	/* seconds between restarts, at most */
+#define LEARND_HEALTHY 60	/* seconds of running that reset the backoff */
 #define LEARND_CACHE 256	/* decoded records per batch (~1.3 MB) */
 #define LEARND_STOP_WAIT 5	/* seconds for the child to commit and exit */
 #define LEARND_BAD_ENTRIES 1000	/* unreadable entries in a row: give up */
@@ -71,6 +72,7 @@ struct learnd {
 	int hint_fd;		/* our end of the socket pair */
 	sd_event_source *child, *restart;
 	unsigned backoff;	/* seconds before the next restart */
+	uint64_t started;	/* monotonic usec the child was forked */
 	int stopping;
 };
 
@@ -429,11 +431,13 @@ learnd_on_child(sd_event_source *s, const siginfo_t *si, void *arg)
 	ld->pid = 0;
 	if (ld->stopping)
 		return 0;
+	(void)sd_event_now(ld->ev, CLOCK_MONOTONIC, &now);
+	if (now - ld->started >= LEARND_HEALTHY * USEC)
+		ld->backoff = 1;	/* it ran fine for a while: a new fault */
 	log_warn("learner (pid %d) %s %d; lookups go on, learning restarts "
 	    "in %u s from the last committed position", (int)si->si_pid,
 	    si->si_code == CLD_EXITED ? "exited with status" :
 	    "was killed by signal", si->si_status, ld->backoff);
-	(void)sd_event_now(ld->ev, CLOCK_MONOTONIC, &now);
 	(void)sd_event_add_time(ld->ev, &ld->restart, CLOCK_MONOTONIC,
 	    now + ld->backoff * USEC, USEC / 10, learnd_on_restart, ld);
 	ld->backoff = ld->backoff * 2 > LEARND_BACKOFF_MAX ?
@@ -471,6 +475,7 @@ learnd_spawn(struct learnd *ld)
 	ld->hint_fd = sv[0];
 	server_set_hint_fd(ld->srv, sv[0]);
 	ld->pid = pid;
+	(void)sd_event_now(ld->ev, CLOCK_MONOTONIC, &ld->started);
 	if (sd_event_add_child(ld->ev, &ld->child, pid, WEXITED,
 	    learnd_on_child, ld) < 0)
 		log_warn("learner: cannot watch pid %d", (int)pid);

@@ -80,6 +80,9 @@ struct learner {
 	unsigned char *blob;
 };
 
+static void learner_stats_add(struct learner_stats *to,
+    const struct learner_stats *d);
+
 /* The state machine's settings from tlspin.conf. */
 void
 learner_params(const struct config *c, struct learn_params *p)
@@ -153,10 +156,13 @@ learner_set_now(struct learner *l, int64_t now)
 	l->tc_mon = -1;
 }
 
-const struct learner_stats *
-learner_stats(const struct learner *l)
+/* This run's counters, committed or not (a dry run never commits). */
+void
+learner_stats(const struct learner *l, struct learner_stats *st)
 {
-	return &l->run;
+	*st = l->run;
+	learner_stats_add(st, &l->delta);
+	st->local = correlate_stats(l->c)->local;
 }
 
 size_t
@@ -582,17 +588,25 @@ learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
 			continue;
 		sl->dirty = 1;
 		ok = store_txn_event(l->t, &ev, err, errsz);
-		l->run.transitions++;
+		l->delta.transitions++;
 		if (ok && l->efn != NULL)
 			l->efn(l->earg, &ev);
 	}
 	free(d.keys);
-	if (ok && l->t != NULL)
+	if (ok && l->t != NULL) {
 		ok = learner_writeback(l, err, errsz) &&
-		    store_commit(l->t, err, errsz);
-	else if (l->t != NULL)
+		    learner_stats_commit(l, err, errsz);
+		if (ok) {
+			ok = store_commit(l->t, err, errsz);
+			l->t = NULL;
+		}
+	}
+	if (l->t != NULL)
 		store_abort(l->t);
 	l->t = NULL;
 	learner_cache_clear(l);
+	if (ok)
+		learner_stats_add(&l->run, &l->delta);
+	memset(&l->delta, 0, sizeof(l->delta));
 	return ok;
 }

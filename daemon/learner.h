@@ -55,7 +55,7 @@ int learner_commit(struct learner *l, const char *pos_key, const void *pos,
 void learner_abort(struct learner *l);
 int learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz);
 size_t learner_pending(const struct learner *l);
-const struct learner_stats *learner_stats(const struct learner *l);
+void learner_stats(const struct learner *l, struct learner_stats *st);
 int learner_stats_load(struct store *s, struct learner_stats *st,
     char *err, size_t errsz);
 

@@ -70,6 +70,8 @@ tlspind_usage(FILE *f)
 	    "several\n"
 	    "                        (overrides 'listen')\n"
 	    "  -m, --mode MODE       enforce or observe (overrides 'mode')\n"
+	    "  -o, --set KEY=VALUE   any tlspin.conf setting (overrides the "
+	    "file)\n"
 	    "  -d, --debug           log debug messages\n"
 	    "  -n, --check-config    check the settings, print them, exit\n"
 	    "  -h, --help            this help\n"
@@ -142,6 +144,21 @@ tlspind_print_config(const struct config *c)
 	printf("\npostfix_user = %s\n", c->postfix_user);
 }
 
+/* -o KEY=VALUE: split in place; a missing '=' is a usage error. */
+static int
+tlspind_set(struct tlspind *d, char *arg)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg) {
+		fprintf(stderr, "tlspind: -o %s: expected KEY=VALUE, such as "
+		    "-o log_source=none\n", arg);
+		exit(2);
+	}
+	*eq = '\0';
+	return tlspind_override(d, arg, eq + 1);
+}
+
 /* Parse the command line into d; exits on --help, --version, errors. */
 static void
 tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
@@ -153,6 +170,7 @@ tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "set", required_argument, NULL, 'o' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -161,7 +179,7 @@ tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
 	size_t used = 0;
 	int o, ok = 1;
 
-	while ((o = getopt_long(argc, argv, "c:fs:l:m:dnhV", opts,
+	while ((o = getopt_long(argc, argv, "c:fs:l:m:do:nhV", opts,
 	    NULL)) != -1) {
 		switch (o) {
 		case 'c':
@@ -189,6 +207,9 @@ tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
 			break;
 		case 'd':
 			ok = tlspind_override(d, "debug", "yes");
+			break;
+		case 'o':
+			ok = tlspind_set(d, optarg);
 			break;
 		case 'n':
 			*check = 1;
@@ -442,7 +463,6 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory");
 		return 0;
 	}
-	learnd_start(d->ld);
 	log_info("answering map %s on %s%s, mode = %s, store %s",
 	    d->cfg.map_name, n > 0 ? "sockets from systemd" :
 	    d->cfg.listen[0], n <= 0 && d->cfg.nlisten > 1 ? " and more" : "",
@@ -483,6 +503,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	tlspind_report(d, NULL);
+	/* after the report: the learner must not hold the starter's stdio */
+	learnd_start(d->ld);
 	(void)sd_notify(0, "READY=1\nSTATUS=Answering policy queries");
 	rc = sd_event_loop(d->ev);
 	learnd_free(d->ld);

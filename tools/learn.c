@@ -57,6 +57,8 @@ learn_note(void *arg, const struct record_event *e)
 {
 	struct learn_run *x = arg;
 
+	if (e->old_state == e->new_state)
+		return;	/* a failure or a delivery in clear, not a transition */
 	if (e->new_state == STATE_EXPIRED)
 		x->expired++;
 	else if (e->old_state == STATE_ENCRYPT && e->new_state == STATE_SECURE)
@@ -65,7 +67,7 @@ learn_note(void *arg, const struct record_event *e)
 		x->pinned++;
 	else
 		x->other++;
-	if (e->old_state != e->new_state && x->nshown < LEARN_SHOW)
+	if (x->nshown < LEARN_SHOW)
 		x->shown[x->nshown++] = *e;
 }
 
@@ -162,19 +164,41 @@ learn_skip(struct learn_file *f, unsigned char *buf, uint64_t offset)
 	return 1;
 }
 
+/*
+ * Open every FILE first: as root, tlspin becomes the store's owner
+ * before it touches the store, and that user may not read
+ * /var/log/mail.log (root:adm 0640). -1 on the first one that fails.
+ */
 static int
-learn_open(struct learn_file *f, const char *name)
+learn_open_all(int n, char **names, int *fds)
 {
-	int fd = strcmp(name, "-") == 0 ? dup(0) :
-	    open(name, O_RDONLY | O_CLOEXEC);
+	int i, j;
 
+	for (i = 0; i < n; i++) {
+		fds[i] = strcmp(names[i], "-") == 0 ? dup(0) :
+		    open(names[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			fprintf(stderr, "tlspin learn: cannot read %s: %s%s\n",
+			    names[i], strerror(errno), errno == EACCES ?
+			    " (run it as root, or as a member of the group "
+			    "that owns the log, such as adm)" : "");
+			for (j = 0; j < i; j++)
+				close(fds[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+learn_open(struct learn_file *f, const char *name, int fd)
+{
 	memset(f, 0, sizeof(*f));
 	f->name = name;
-	if (fd < 0 || (f->gz = gzdopen(fd, "rb")) == NULL) {
+	if ((f->gz = gzdopen(fd, "rb")) == NULL) {
 		fprintf(stderr, "tlspin learn: cannot read %s: %s\n", name,
 		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		return 0;
 	}
 	gzbuffer(f->gz, 128 * 1024);
@@ -225,7 +249,7 @@ learn_resume(struct learn_run *x, const char *key, uint64_t *offset)
 
 /* Learn one file from where we stopped; 0 on a store or read error. */
 static int
-learn_file(struct learn_run *x, const char *name)
+learn_file(struct learn_run *x, const char *name, int fd)
 {
 	struct learn_file f;
 	char key[32], err[STORE_ERR_MAX];
@@ -234,7 +258,7 @@ learn_file(struct learn_run *x, const char *name)
 	uint64_t start;
 	int rc, ok = 1;
 
-	if (!learn_open(&f, name))
+	if (!learn_open(&f, name, fd))
 		return 0;
 	rc = learn_next(&f, x->buf, &line, &len);
 	if (rc == 1) {
@@ -275,10 +299,11 @@ learn_file(struct learn_run *x, const char *name)
 static void
 learn_summary_text(struct learn_run *x)
 {
-	const struct learner_stats *st = learner_stats(x->l);
+	struct learner_stats s, *st = &s;
 	char t[64];
 	size_t i;
 
+	learner_stats(x->l, st);
 	printf("%s%llu lines, %llu from the SMTP client (%llu used, %llu "
 	    "ignored), %llu deliveries counted, %llu local hops skipped\n",
 	    x->dry ? "dry run, nothing written: " : "",
@@ -303,9 +328,10 @@ learn_summary_text(struct learn_run *x)
 static void
 learn_summary_json(struct learn_run *x)
 {
-	const struct learner_stats *st = learner_stats(x->l);
+	struct learner_stats s, *st = &s;
 	size_t i;
 
+	learner_stats(x->l, st);
 	printf("{\"dry_run\":%s,\"lines\":%llu,\"smtp\":%llu,\"used\":%llu,"
 	    "\"ignored\":%llu,\"deliveries\":%llu,\"local\":%llu,"
 	    "\"pinned\":%llu,\"upgraded\":%llu,\"expired\":%llu,"
@@ -385,21 +411,23 @@ learn_opts(int argc, char **argv, struct learn_run *x)
 }
 
 static int
-learn_all(struct learn_run *x, int n, char **files)
+learn_all(struct learn_run *x, int n, char **files, int *fds)
 {
 	char err[STORE_ERR_MAX];
 	int i, ok = 1;
 
-	for (i = 0; i < n && ok; i++)
-		ok = learn_file(x, files[i]);
+	for (i = 0; i < n; i++) {
+		if (ok)
+			ok = learn_file(x, files[i], fds[i]);
+		else
+			close(fds[i]);
+	}
 	if (ok && !x->dry && !learner_expire(x->l, cli_now(), err,
 	    sizeof(err))) {
 		fprintf(stderr, "tlspin learn: %s\n", err);
 		ok = 0;
 	}
-	if (x->dry)
-		learner_abort(x->l);
-	return ok;
+	return ok;	/* a dry run's transaction dies with learner_free */
 }
 
 int
@@ -409,22 +437,31 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	struct learn_params p;
 	struct store *s;
 	char scratch[64] = "";
-	int rc;
+	int rc, *fds;
 
 	memset(&x, 0, sizeof(x));
 	if ((rc = learn_opts(argc, argv, &x)) >= 0)
 		return rc;
-	if (x.dry && !learn_scratch(c, scratch, sizeof(scratch)))
+	fds = calloc((size_t)(argc - optind), sizeof(*fds));
+	if (fds == NULL || learn_open_all(argc - optind, argv + optind,
+	    fds) < 0) {
+		free(fds);
+		return EXIT_USAGE;
+	}
+	if ((x.dry && !learn_scratch(c, scratch, sizeof(scratch))) ||
+	    (rc = cli_open(c, STORE_CREATE, &s)) != 0) {
+		for (rc = 0; rc < argc - optind; rc++)
+			close(fds[rc]);
+		free(fds);
 		return EXIT_STORE;
-	if ((rc = cli_open(c, STORE_CREATE, &s)) != 0)
-		return rc;
+	}
 	learner_params(&c->cfg, &p);
 	x.l = learner_new(s, &p, 1024);
 	x.buf = malloc(LEARN_READ + LEARN_LINE_MAX);
 	rc = EXIT_STORE;
 	if (x.l != NULL && x.buf != NULL) {
 		learner_set_event_fn(x.l, learn_note, &x);
-		if (learn_all(&x, argc - optind, argv + optind))
+		if (learn_all(&x, argc - optind, argv + optind, fds))
 			rc = EXIT_OKAY;
 		if (x.json)
 			learn_summary_json(&x);
@@ -433,6 +470,7 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	}
 	learner_free(x.l);
 	free(x.buf);
+	free(fds);
 	store_close(s);
 	learn_scratch_remove(scratch);
 	return rc;

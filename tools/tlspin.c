@@ -436,7 +436,10 @@ cmd_list(struct cli *c, int argc, char **argv)
 			x.json = 1;
 		else if (strcmp(argv[i], "--help") == 0)
 			return cmd_help("list");
-		else if (strcmp(argv[i], "--sort") == 0 && i + 1 < argc) {
+		else if (strcmp(argv[i], "--sort") == 0 && i + 1 == argc)
+			return cli_usage_error("list", "--sort needs domain or "
+			    "last-seen");
+		else if (strcmp(argv[i], "--sort") == 0) {
 			i++;
 			if (strcmp(argv[i], "last-seen") == 0)
 				x.by_seen = 1;
@@ -890,8 +893,9 @@ cmd_stats_learn_text(const struct learner_stats *ls, const char *where)
 
 	cli_time(t, sizeof(t), ls->last_time);
 	printf("learning:   %llu lines read, %llu from the SMTP client "
-	    "(%llu used, %llu not\n            about TLS), %llu not from "
-	    "Postfix, %llu forged journal entries\n            ignored; "
+	    "(%llu used, %llu not\n            about TLS), %llu without a "
+	    "syslog prefix tlspin reads, %llu forged\n            journal "
+	    "entries ignored; "
 	    "%llu deliveries counted, %llu local hops skipped, %llu "
 	    "transitions\n", (unsigned long long)ls->lines,
 	    (unsigned long long)ls->smtp, (unsigned long long)ls->used,
@@ -1018,15 +1022,16 @@ static const struct cmd cmds[] = {
 	    "where it\nstopped (files are known by their first line, so "
 	    "mail.log becomes mail.log.1\nwithout being counted twice). "
 	    "--dry-run shows what would be pinned and\nwrites nothing.\n" },
-	{ "why", cmd_why, "[--json] DOMAIN\nExplain DOMAIN: the reply Postfix "
+	{ "why", cmd_why, "[--json] [--limit N] DOMAIN\nExplain DOMAIN: the reply Postfix "
 	    "gets now, the state, the evidence\n(deliveries, TLS levels and MX "
 	    "names seen, failures), the transitions with\ntheir reasons and "
-	    "when the pin expires.\n" },
+	    "when the pin expires.\n--limit N shows the last N transitions (default "
+	    "20).\n" },
 	{ "events", cmd_events, "[--json] [--limit N] [DOMAIN]\nThe audit "
 	    "trail of state changes, oldest first (the last N, default 50;\n"
 	    "0 for all).\n" },
-	{ "stats", cmd_stats, "[--json]\nCounts per state, store size and the"
-	    " daemon's counters.\n" },
+	{ "stats", cmd_stats, "[--json]\nCounts per state, store size, what "
+	    "learning read and where it stands,\nand the daemon's counters.\n" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

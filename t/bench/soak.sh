@@ -22,6 +22,7 @@ done
 bench_setup
 W=$BENCH_WORK
 
+echo "log_source = none" > "$W/tlspin.conf"	# lookups only
 bench_gen_policies "$SOAK_SIZE" "$W/policies"
 bench_gen_keys d "$SOAK_SIZE" "$W/hits"
 "$TLSPIN" --store "$W/store" -c "$W/tlspin.conf" import "$W/policies" >"$W/import.log" 2>&1 \

@@ -9,7 +9,7 @@ pin act.test --level encrypt
 notify_listen "$T/notify.log"
 systemd-socket-activate -l "$SOCK" -E NOTIFY_SOCKET="$NOTIFY" \
 	-E WATCHDOG_USEC=200000 \
-	"$TLSPIND" --foreground -c /dev/null --store "$STORE" \
+	"$TLSPIND" --foreground -c /dev/null -o log_source=none --store "$STORE" \
 	2>>"$T/daemon.log" &
 DAEMON_PID=$!
 wait_for test -S "$SOCK"; ok $? "systemd-socket-activate listens"
@@ -22,7 +22,7 @@ is "$DAEMON_STATUS" 0 "stops cleanly"
 
 # detached start
 SOCK=$T/detached.sock
-"$TLSPIND" -c /dev/null --store "$STORE" --listen "unix:$SOCK" 2>"$T/err"
+"$TLSPIND" -c /dev/null -o log_source=none --store "$STORE" --listen "unix:$SOCK" 2>"$T/err"
 is "$?" 0 "without --foreground it detaches and exits 0 once ready"
 pm act.test;	is "$PM_OUT/$PM_RC" "encrypt/0" "the detached daemon answers"
 pid=$(pgrep -f "listen unix:$SOCK" | head -1)
@@ -30,12 +30,12 @@ pid=$(pgrep -f "listen unix:$SOCK" | head -1)
 wait_for sh -c "! kill -0 $pid"; ok $? "detached daemon stops on SIGTERM"
 
 mkdir "$T/notasocket"
-"$TLSPIND" -c /dev/null --store "$STORE" --listen "unix:$T/notasocket" 2>"$T/err"
+"$TLSPIND" -c /dev/null -o log_source=none --store "$STORE" --listen "unix:$T/notasocket" 2>"$T/err"
 is "$?" 1 "a detached start that cannot listen exits 1"
 like "$(cat "$T/err")" "a file that is not a socket is in the way" "and prints why"
 
 start_daemon
-"$TLSPIND" --foreground -c /dev/null --store "$STORE" --listen "unix:$SOCK" 2>"$T/err"
+"$TLSPIND" --foreground -c /dev/null -o log_source=none --store "$STORE" --listen "unix:$SOCK" 2>"$T/err"
 is "$?" 1 "a second daemon on the same socket refuses to start"
 like "$(cat "$T/err")" "another tlspind answers there" "and says so"
 pm act.test;	is "$PM_OUT" "encrypt" "the first one keeps answering"

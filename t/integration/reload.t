@@ -7,7 +7,7 @@ need "$POSTMAP" socat
 
 pin r.test --level secure --match mx.r.test
 CONF=$T/tlspin.conf
-printf 'store = %s\nlisten = unix:%s\nmode = enforce\n' "$STORE" "$SOCK" > "$CONF"
+printf 'store = %s\nlisten = unix:%s\nmode = enforce\nlog_source = none\n' "$STORE" "$SOCK" > "$CONF"
 notify_listen "$T/notify.log"
 NOTIFY_SOCKET=$NOTIFY "$TLSPIND" --foreground -c "$CONF" 2>>"$T/daemon.log" &
 DAEMON_PID=$!

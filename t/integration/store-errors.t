@@ -76,7 +76,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	mkdir -m 1777 "$T/run"
 	notify_listen "$T/notify2.log"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		env NOTIFY_SOCKET= "$TLSPIND" --foreground -c /dev/null --store "$STORE" \
+		env NOTIFY_SOCKET= "$TLSPIND" --foreground -c /dev/null -o log_source=none --store "$STORE" \
 		--listen "unix:$T/run/nobody.sock" 2>>"$T/daemon.log" &
 	DAEMON_PID=$!
 	wait_for test -S "$T/run/nobody.sock"
