@@ -32,7 +32,9 @@
 #	  Postfix would call the 127.x receivers "myself"), with
 #	  smtp_tls_security_level = may, smtp_tls_loglevel = 1, the test CA as
 #	  smtp_tls_CAfile and smtp_tls_policy_maps pointing at tlspind;
-#	- tlspind, with its store in the work directory.
+#	- tlspind, with its store in the work directory, learning from the
+#	  sender's maillog (log_source = file:..., pin_min_span = 0s,
+#	  private_mx = no; see e2e_tlspind_config).
 #
 #	The sender's smtp(8) runs without chroot (master.cf "n"): a chrooted
 #	smtp would need private copies of resolv.conf, hosts, services and the
@@ -543,6 +545,37 @@ unix_mode = 0666
 user = $E2E_TLSPIND_USER
 idle_timeout = 60s
 EOF
+	if e2e_tlspind_can_learn; then
+		cat >>"$E2E_TLSPIND_CONF" <<EOF
+# Learning: the learner child follows the sender's maillog_file (it is
+# world-readable, and the learner runs as $E2E_TLSPIND_USER too).
+log_source = file:$E2E_SENDER_LOG
+# The default, spelt out: 04 and 06 send exactly this many.
+pin_min_deliveries = 3
+# The default is 24h: a run of TLS deliveries must span a day before it
+# pins. The harness cannot wait that long, so here 3 deliveries made
+# within a second pin at once. pin_max_age and secure_pins are the
+# defaults.
+pin_min_span = 0s
+# Every MX of the test world is on 127.0.0.x. With private_mx = no a
+# delivery to a loopback address counts only when the learner ties it to
+# the next hop that same smtp(8) process (its pid, from SO_PEERCRED) asked
+# tlspind about: 04 and 06 pin only if that path works. Keep it no.
+private_mx = no
+EOF
+	else
+		e2e_note "tlspind does not take log_source: it will not learn, and the scenarios that need learning skip"
+	fi
+}
+
+# True if tlspind accepts the learning settings (tlspind --check-config).
+e2e_tlspind_can_learn() {
+	local probe=$E2E_TLSPIND_DIR/can-learn.conf rc
+	printf 'log_source = none\npin_min_span = 0s\nprivate_mx = no\n' >"$probe"
+	"$TLSPIND" --check-config -c "$probe" >/dev/null 2>&1
+	rc=$?
+	rm -f "$probe"
+	return $rc
 }
 
 e2e_tlspind_pid() {
@@ -608,10 +641,11 @@ e2e_tlspind_stop() {
 	rm -f "$E2E_TLSPIND_PIDFILE"
 }
 
-# The CLI on the harness store: e2e_tlspin pin DOMAIN --level secure ...
+# The CLI on the harness store, with the harness's settings (so that
+# tlspin why reckons with its pin_min_span): e2e_tlspin pin DOMAIN ...
 e2e_tlspin() {
 	[ -x "$TLSPIN" ] || e2e_broken "no tlspin at $TLSPIN"
-	"$TLSPIN" --store "$E2E_STORE" "$@"
+	"$TLSPIN" -c "$E2E_TLSPIND_CONF" --store "$E2E_STORE" "$@"
 }
 
 # Pin DOMAIN by hand. Usage: e2e_pin DOMAIN LEVEL [MATCH]
@@ -635,14 +669,81 @@ e2e_query_matches() {
 	e2e_query "$1" | grep -qE -- "$2"
 }
 
-# Scenarios that need tlspind to learn from Postfix's log (issue 4) call
-# this first. It skips them until the daemon can learn.
-# TODO(issue 4): once tlspind follows a log file (for example a setting
-# such as "learn_from = file:PATH"), point it at $E2E_SENDER_LOG in
-# e2e_tlspind_config, make this return, and the scenarios 04, 06 and 07
-# run as written below their call to it.
+# ---------------------------------------------------------------- learning
+
+# Scenarios that need tlspind to learn from Postfix's log call this first.
+# It skips them unless tlspind, reading the harness config, follows the
+# sender's maillog (a tlspind without log_source gets no learning settings
+# from e2e_tlspind_config).
 e2e_require_learning() {
-	e2e_skip "needs learning (issue 4)"
+	[ "$(e2e_tlspind_setting log_source)" = "file:$E2E_SENDER_LOG" ] ||
+		e2e_skip "needs learning: this tlspind does not take log_source = file:PATH (issue 4)"
+}
+
+# The value of SETTING in force, as tlspind --check-config prints it.
+e2e_tlspind_setting() {
+	"$TLSPIND" --check-config -c "$E2E_TLSPIND_CONF" 2>/dev/null |
+		sed -n "s/^$1 = //p"
+}
+
+# Set mode = enforce|observe in the config, reload tlspind (SIGHUP) and
+# wait until it logs that it runs with it. A reload also restarts the
+# learner child, which resumes from the position committed in the store.
+e2e_tlspind_mode() {
+	local mode=$1 mark
+	sed -i "s/^mode = .*/mode = $mode/" "$E2E_TLSPIND_CONF" ||
+		e2e_broken "cannot edit $E2E_TLSPIND_CONF"
+	mark=$(wc -l <"$E2E_TLSPIND_LOG")
+	kill -HUP "$(e2e_tlspind_pid)" || e2e_broken "cannot signal tlspind"
+	e2e_wait 10 "tlspind to reload with mode = $mode" \
+		e2e_tlspind_logged "$mark" "reloaded .*: mode = $mode," ||
+		e2e_fail "tlspind did not reload with mode = $mode: $(tail -n 5 "$E2E_TLSPIND_LOG")"
+}
+
+# True if tlspind logged a line matching REGEX after line MARK of its log.
+e2e_tlspind_logged() {
+	tail -n "+$(($1 + 1))" "$E2E_TLSPIND_LOG" | grep -qE -- "$2"
+}
+
+# The state of DOMAIN in the store (observing, encrypt, secure, manual,
+# expired, dane) from tlspin show --json; empty when it is not there.
+e2e_state() {
+	e2e_tlspin show --json "$1" 2>/dev/null |
+		sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'
+}
+
+# True if DOMAIN's state matches the extended regular expression REGEX.
+e2e_state_matches() {
+	e2e_state "$1" | grep -qxE -- "$2"
+}
+
+# A counter of DOMAIN's record from tlspin show --json ("deliveries",
+# "tls", "trusted", "verified", "plaintext", "failures", "run").
+e2e_record_count() {
+	e2e_tlspin show --json "$1" 2>/dev/null |
+		sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+
+# True if DOMAIN's record has counter FIELD = N: e2e_record_has D FIELD N
+e2e_record_has() {
+	[ "$(e2e_record_count "$1" "$2")" = "$3" ]
+}
+
+# A counter of what the learner has read over all its runs, from tlspin
+# stats --json ("lines", "smtp", "deliveries", "local", "transitions").
+e2e_learn_stat() {
+	e2e_tlspin stats --json 2>/dev/null |
+		sed -n "s/.*\"learning\":{.*\"$1\":\([0-9]*\).*/\1/p"
+}
+
+# True once the learner has committed every line the sender's log holds
+# now: the offset of its committed position is the size of the file.
+e2e_learner_caught_up() {
+	local off size
+	off=$(e2e_tlspin stats --json 2>/dev/null |
+		sed -n 's/.*"position":"[^"]*, offset \([0-9]*\)".*/\1/p')
+	size=$(stat -c %s "$E2E_SENDER_LOG" 2>/dev/null)
+	[ -n "$off" ] && [ "$off" = "$size" ]
 }
 
 # ---------------------------------------------------------------- mail

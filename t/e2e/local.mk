@@ -28,6 +28,8 @@ E2E_CAPTURED = \
 	t/data/postfix-3.7/sender-02-strip-starttls.log \
 	t/data/postfix-3.7/sender-03-cert-replaced.log \
 	t/data/postfix-3.7/sender-05-daemon-down.log \
+	t/data/postfix-3.7/sender-04-learn-pin.log \
+	t/data/postfix-3.7/sender-06-observe-mode.log \
 	t/data/postfix-3.7/receiver-good.log \
 	t/data/postfix-3.7/receiver-plain.log \
 	t/data/postfix-3.7/receiver-rogue.log \

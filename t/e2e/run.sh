@@ -16,6 +16,11 @@
 #	(see lib.sh), runs each scenario script t/e2e/NN-*.sh in sequence
 #	(or only those named, by number or name), prints PASS, FAIL or SKIP for
 #	each, and ends with the line "e2e: N passed, N failed, N skipped".
+#	Before each scenario it puts back the tlspind config setup wrote
+#	(reloading tlspind if a scenario changed it), restarts tlspind if it
+#	is not running, and waits (at most E2E_TIMEOUT) until tlspind's
+#	learner has read the sender's log so far; the scenario itself resets
+#	the DNS.
 #
 #	Exit status: 0 when nothing failed and something passed, 1 when a
 #	scenario failed, 77 when everything was skipped, 99 when the harness
@@ -200,6 +205,7 @@ e2e_setup() {
 	e2e_postfix_start_all || return 1
 	e2e_note "setup: tlspind (at $(e2e_elapsed "$E2E_START_MS"))"
 	e2e_tlspind_config || return 1
+	cp "$E2E_TLSPIND_CONF" "$E2E_TLSPIND_CONF.setup" || return 1
 	e2e_tlspind_start || return 1
 	e2e_note "setup: done (at $(e2e_elapsed "$E2E_START_MS"))"
 }
@@ -226,13 +232,44 @@ if [ -n "${E2E_CAPTURE-}" ]; then
 	mkdir -p "$E2E_CAPTURE" || e2e_broken "cannot make $E2E_CAPTURE"
 fi
 
+# Put back the tlspind config setup wrote (a scenario such as 06 changes
+# the mode) and reload the running daemon with it.
+e2e_tlspind_config_reset() {
+	local mark pid
+	cmp -s "$E2E_TLSPIND_CONF.setup" "$E2E_TLSPIND_CONF" && return 0
+	cp "$E2E_TLSPIND_CONF.setup" "$E2E_TLSPIND_CONF" || return 1
+	pid=$(e2e_tlspind_pid)
+	{ [ -n "$pid" ] && ! e2e_pid_gone "$pid"; } || return 0
+	mark=$(wc -l <"$E2E_TLSPIND_LOG")
+	kill -HUP "$pid" &&
+	e2e_wait 10 "tlspind to reload its setup config" \
+		e2e_tlspind_logged "$mark" "reloaded "
+}
+
+# Let the learner read what the scenario before wrote to the sender's
+# log before the next one makes lookups. Otherwise a delivery whose own
+# lookup the learner never saw (made while it was down or restarting, as
+# at the end of 05) can be tied to a lookup the same smtp pid makes a
+# second later for the next scenario's domain, and count for that domain.
+# A learner restarting after a failure may take a few seconds; this never
+# fails a scenario.
+e2e_learner_settle() {
+	grep -q '^log_source = file:' "$E2E_TLSPIND_CONF" || return 0
+	e2e_wait "$E2E_TIMEOUT" "the learner to read the sender's log" \
+		e2e_learner_caught_up
+}
+
 passed=0 skipped=0 broken=0
 for s in "${E2E_LIST[@]}"; do
+	e2e_tlspind_config_reset 2>>"$E2E_WORK/setup.log" ||
+		e2e_note "tlspind config not reset before $s"
 	# A scenario that failed half-way may have left the daemon stopped.
 	if [ -z "$(e2e_tlspind_pid)" ] || e2e_pid_gone "$(e2e_tlspind_pid)"; then
 		e2e_tlspind_start 2>>"$E2E_WORK/setup.log" ||
 			e2e_note "tlspind did not restart before $s"
 	fi
+	e2e_learner_settle 2>>"$E2E_WORK/setup.log" ||
+		e2e_note "the learner has not read the whole sender log before $s"
 	out=$E2E_WORK/scenarios/$s.log
 	t0=$(e2e_now_ms)
 	mark=$(e2e_mark)
