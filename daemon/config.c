@@ -509,7 +509,7 @@ config_defaults(struct config *c)
 	c->pin_min_deliveries = 3;
 	c->pin_min_span = 86400;
 	c->pin_max_age = 60 * 86400;
-	c->secure_pins = 1;
+	c->secure_pins = 0;	/* a learned secure pin would override DANE */
 	snprintf(c->log_source, sizeof(c->log_source), "%s", "journal");
 	snprintf(c->syslog_names[0], sizeof(c->syslog_names[0]), "postfix");
 	/* Debian's master.cf: relay ... smtp -o syslog_name=postfix/relay */

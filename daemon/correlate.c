@@ -45,8 +45,12 @@
  *	first. correlate_save() writes the table so that the learner can
  *	commit it with the log position, and correlate_load() reads it back
  *	after a restart: a TLS line read before the crash still pairs with
- *	the delivery line read after it. correlate_load() is a bounded
- *	parser of untrusted bytes: any inconsistency rejects the whole blob.
+ *	the delivery line read after it. Each pid is saved with its slot,
+ *	so the table comes back exactly as it was and saving it again gives
+ *	the same bytes. correlate_load() is a bounded parser of untrusted
+ *	bytes: any inconsistency (slots out of order, a pid its lookup would
+ *	not find, a use newer than the table's clock, a clock near
+ *	wrapping around) rejects the whole blob.
  */
 #include "autoconf.h"
 
@@ -57,7 +61,10 @@
 
 #include "correlate.h"
 
-#define CORRELATE_SAVE_VERSION 1
+#define CORRELATE_SAVE_VERSION 3	/* 1: no slots; 2: no last uses */
+/* A clock this far from wrapping around cannot get there (one tick a
+ * line); a saved one beyond it is damage, and would wrap to 0. */
+#define CORRELATE_TICK_MAX (UINT64_MAX >> 1)
 
 /* What we remember about one smtp process. */
 struct correlate_pid {
@@ -70,8 +77,18 @@ struct correlate_pid {
 	char conn_qid[32];	/* message that used the connection */
 	char last_qid[32], last_addr[64];	/* last delivery handed out */
 	unsigned last_port;
+	uint64_t last_time;	/* when it was logged */
+	uint64_t conn_last;	/* last line that used the TLS connection */
 	char cert[RECORD_FAILURE_MAX + 1];	/* last certificate failure */
 };
+
+/* The longest string each field holds, as CORRELATE_SAVE_PID_MAX says. */
+#define CORRELATE_FIELD_MAX(f) (sizeof(((struct correlate_pid *)0)->f) - 1)
+_Static_assert(CORRELATE_SAVE_PID_MAX == 2 + 5 * 8 + 1 + 2 * 2 + 6 * 2 +
+    CORRELATE_FIELD_MAX(host) + CORRELATE_FIELD_MAX(addr) +
+    CORRELATE_FIELD_MAX(conn_qid) + CORRELATE_FIELD_MAX(last_qid) +
+    CORRELATE_FIELD_MAX(last_addr) + CORRELATE_FIELD_MAX(cert),
+    "CORRELATE_SAVE_PID_MAX does not match struct correlate_pid");
 
 struct correlator {
 	struct correlate_pid pids[CORRELATE_PIDS];
@@ -125,6 +142,22 @@ correlate_copy(char *dst, size_t dstsz, const char *src)
 	dst[n] = '\0';
 }
 
+/* Where pid is in the table; CORRELATE_PIDS when it is not there. */
+static size_t
+correlate_find(const struct correlator *c, unsigned long pid)
+{
+	size_t i, j;
+
+	for (i = 0; i < CORRELATE_PIDS; i++) {
+		j = (pid % CORRELATE_PIDS + i) % CORRELATE_PIDS;
+		if (c->pids[j].pid == pid)
+			return j;
+		if (c->pids[j].pid == 0)
+			break;
+	}
+	return CORRELATE_PIDS;
+}
+
 /* The slot of pid; with create, a free or the least recent slot. */
 static struct correlate_pid *
 correlate_slot(struct correlator *c, unsigned long pid, int create)
@@ -176,6 +209,14 @@ correlate_addr_local(const char *addr)
 	    (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
+/* A loopback address, where content filters listen. */
+static int
+correlate_loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	    strncmp(addr, "::ffff:127.", 11) == 0;
+}
+
 /* An IPv4 literal ("[192.0.2.1]:25" as a next hop): not a domain. */
 static int
 correlate_ip_literal(const char *name)
@@ -192,11 +233,17 @@ correlate_domain(struct correlator *c, const struct logparse_event *ev,
 {
 	char hint[KEY_MAX + 1];
 	const char *name;
-	size_t n;
+	size_t n, i;
 	int local = correlate_addr_local(ev->addr);
 
+	if (correlate_loopback(ev->addr) && ev->port != 25) {
+		/* a content filter is nobody's next hop, whatever Postfix
+		 * asked about it ("[localhost]:10024") */
+		c->stats.local++;
+		return 0;
+	}
 	if (c->hint != NULL && c->hint(c->hint_arg, ev->pid, t,
-	    ev->rcpt_domain, hint, sizeof(hint)))
+	    ev->rcpt_domain, ev->host, hint, sizeof(hint)))
 		name = hint;	/* what Postfix asked us: the next hop */
 	else if (local && !(c->private_mx && ev->port == 25))
 		name = NULL;	/* a content filter or a LAN relay */
@@ -211,12 +258,19 @@ correlate_domain(struct correlator *c, const struct logparse_event *ev,
 	n = strlen(name);
 	if (n > 0 && name[n - 1] == '.')
 		n--;
-	if (n > KEY_MAX || !key_domain_valid(name, n)) {
+	if (n > KEY_MAX) {
 		c->stats.unattributed++;
 		return 0;
 	}
-	memcpy(out, name, n);
+	/* keys are lowercase; a relay's name is logged as configured */
+	for (i = 0; i < n; i++)
+		out[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
+		    name[i] + ('a' - 'A') : name[i]);
 	out[n] = '\0';
+	if (!key_domain_valid(out, n)) {
+		c->stats.unattributed++;
+		return 0;
+	}
 	return 1;
 }
 
@@ -231,7 +285,12 @@ correlate_over_tls(struct correlate_pid *p, const struct logparse_event *ev,
 		return 0;
 	if (p->conn_qid[0] == '\0')
 		correlate_copy(p->conn_qid, sizeof(p->conn_qid), ev->queue_id);
-	return strcmp(p->conn_qid, ev->queue_id) == 0;
+	else if (t > p->conn_last + CORRELATE_CONN_IDLE)
+		return 0;	/* a retry, later, over a new connection */
+	if (strcmp(p->conn_qid, ev->queue_id) != 0)
+		return 0;
+	p->conn_last = t;
+	return 1;
 }
 
 /* The failures that are about TLS; the rest say nothing about it. */
@@ -273,17 +332,29 @@ correlate_outcome(struct correlate_pid *p, const struct logparse_event *ev,
 	return 1;
 }
 
-/* A repeat of the last delivery line: another recipient, same hop. */
+/*
+ * Another recipient of the delivery last counted: same message, same
+ * server, logged with it (a retry later by the same process is a new
+ * attempt and counts again).
+ */
 static int
-correlate_duplicate(struct correlate_pid *p, const struct logparse_event *ev)
+correlate_duplicate(const struct correlate_pid *p,
+    const struct logparse_event *ev, uint64_t t)
 {
-	if (strcmp(p->last_qid, ev->queue_id) == 0 &&
-	    strcmp(p->last_addr, ev->addr) == 0 && p->last_port == ev->port)
-		return 1;
+	return strcmp(p->last_qid, ev->queue_id) == 0 &&
+	    strcmp(p->last_addr, ev->addr) == 0 && p->last_port == ev->port &&
+	    t <= p->last_time + CORRELATE_RCPT_WINDOW;
+}
+
+/* Remember the delivery just counted, for correlate_duplicate. */
+static void
+correlate_counted(struct correlate_pid *p, const struct logparse_event *ev,
+    uint64_t t)
+{
 	correlate_copy(p->last_qid, sizeof(p->last_qid), ev->queue_id);
 	correlate_copy(p->last_addr, sizeof(p->last_addr), ev->addr);
 	p->last_port = ev->port;
-	return 0;
+	p->last_time = t;
 }
 
 static int
@@ -298,7 +369,7 @@ correlate_delivery(struct correlator *c, const struct logparse_event *ev,
 	if (!correlate_domain(c, ev, t, out->domain))
 		return 0;
 	p = correlate_slot(c, ev->pid, 1);
-	if (correlate_duplicate(p, ev)) {
+	if (correlate_duplicate(p, ev, t)) {
 		c->stats.duplicate++;
 		return 0;
 	}
@@ -308,6 +379,7 @@ correlate_delivery(struct correlator *c, const struct logparse_event *ev,
 		return 0;
 	}
 	p->cert[0] = '\0';	/* it explained this delivery, no later one */
+	correlate_counted(p, ev, t);
 	correlate_copy(out->queue_id, sizeof(out->queue_id), ev->queue_id);
 	c->stats.deliveries++;
 	return 1;
@@ -321,6 +393,8 @@ correlate_tls(struct correlator *c, const struct logparse_event *ev,
 	struct correlate_pid *p = correlate_slot(c, ev->pid, 1);
 
 	p->conn_time = t ? t : 1;
+	p->conn_last = p->conn_time;
+	p->last_qid[0] = '\0';	/* a new connection: nothing counted on it */
 	p->level = ev->level;
 	p->port = ev->port;
 	correlate_copy(p->host, sizeof(p->host), ev->host);
@@ -426,14 +500,18 @@ correlate_get_str(struct correlate_buf *b, char *dst, size_t dstsz)
 }
 
 static void
-correlate_put_pid(struct correlate_buf *b, const struct correlate_pid *p)
+correlate_put_pid(struct correlate_buf *b, size_t slot,
+    const struct correlate_pid *p)
 {
+	correlate_put(b, slot, 2);
 	correlate_put(b, p->pid, 8);
 	correlate_put(b, p->tick, 8);
 	correlate_put(b, p->conn_time, 8);
 	correlate_put(b, (uint64_t)p->level, 1);
 	correlate_put(b, p->port, 2);
 	correlate_put(b, p->last_port, 2);
+	correlate_put(b, p->last_time, 8);
+	correlate_put(b, p->conn_last, 8);
 	correlate_put_str(b, p->host);
 	correlate_put_str(b, p->addr);
 	correlate_put_str(b, p->conn_qid);
@@ -456,7 +534,7 @@ correlate_save(const struct correlator *c, unsigned char *buf, size_t bufsz)
 	correlate_put(&b, n, 2);
 	for (i = 0; i < CORRELATE_PIDS; i++)
 		if (c->pids[i].pid != 0)
-			correlate_put_pid(&b, &c->pids[i]);
+			correlate_put_pid(&b, i, &c->pids[i]);
 	return b.bad ? 0 : b.used;
 }
 
@@ -469,13 +547,15 @@ correlate_get_pid(struct correlate_buf *b, struct correlate_pid *p)
 	p->level = (int)correlate_get(b, 1);
 	p->port = (unsigned)correlate_get(b, 2);
 	p->last_port = (unsigned)correlate_get(b, 2);
+	p->last_time = correlate_get(b, 8);
+	p->conn_last = correlate_get(b, 8);
 	correlate_get_str(b, p->host, sizeof(p->host));
 	correlate_get_str(b, p->addr, sizeof(p->addr));
 	correlate_get_str(b, p->conn_qid, sizeof(p->conn_qid));
 	correlate_get_str(b, p->last_qid, sizeof(p->last_qid));
 	correlate_get_str(b, p->last_addr, sizeof(p->last_addr));
 	correlate_get_str(b, p->cert, sizeof(p->cert));
-	if (p->pid == 0 || p->level > TLSLEVEL_VERIFIED)
+	if (p->pid == 0 || p->tick == 0 || p->level > TLSLEVEL_VERIFIED)
 		b->bad = 1;
 }
 
@@ -484,8 +564,8 @@ int
 correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 {
 	struct correlate_buf b = { NULL, buf, len, 0, 0 };
-	struct correlate_pid p, *slot;
-	size_t n, i;
+	struct correlate_pid p;
+	size_t n, i, slot, next = 0;
 	uint64_t tick;
 
 	memset(c->pids, 0, sizeof(c->pids));
@@ -493,20 +573,31 @@ correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 	if (correlate_get(&b, 1) != CORRELATE_SAVE_VERSION)
 		return 0;
 	tick = correlate_get(&b, 8);
+	if (tick > CORRELATE_TICK_MAX)
+		goto bad;
 	n = (size_t)correlate_get(&b, 2);
 	for (i = 0; i < n && !b.bad && n <= CORRELATE_PIDS; i++) {
+		slot = (size_t)correlate_get(&b, 2);
 		memset(&p, 0, sizeof(p));
 		correlate_get_pid(&b, &p);
-		if (b.bad || correlate_slot(c, p.pid, 0) != NULL)
+		/* slots in increasing order, as correlate_save() writes them */
+		if (b.bad || slot < next || slot >= CORRELATE_PIDS ||
+		    p.tick > tick)
 			break;
-		slot = correlate_slot(c, p.pid, 1);
-		*slot = p;
+		c->pids[slot] = p;
+		next = slot + 1;
 	}
-	if (b.bad || i != n || b.left != 0) {
-		memset(c->pids, 0, sizeof(c->pids));
-		c->tick = 0;
-		return 0;
-	}
+	if (b.bad || i != n || b.left != 0)
+		goto bad;
+	/* every pid where its lookup finds it, and only once */
+	for (i = 0; i < CORRELATE_PIDS; i++)
+		if (c->pids[i].pid != 0 &&
+		    correlate_find(c, c->pids[i].pid) != i)
+			goto bad;
 	c->tick = tick;	/* as it was, so eviction order is the same */
 	return 1;
+bad:
+	memset(c->pids, 0, sizeof(c->pids));
+	c->tick = 0;
+	return 0;
 }

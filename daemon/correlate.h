@@ -11,7 +11,14 @@
 
 #define CORRELATE_PIDS 1024	/* smtp processes followed at once */
 #define CORRELATE_CONN_MAX_AGE 3600	/* a TLS line older than this is stale */
-#define CORRELATE_SAVE_MAX (16 + CORRELATE_PIDS * 720)
+#define CORRELATE_CONN_IDLE 60	/* a connection quiet this long was closed */
+#define CORRELATE_RCPT_WINDOW 2	/* recipient lines of one delivery */
+/* correlate_save() at its longest: per pid its slot, numbers and six
+ * strings (host, address, 2 queue ids, address, certificate reason) */
+#define CORRELATE_SAVE_PID_MAX (2 + 5 * 8 + 1 + 2 * 2 + 6 * 2 + \
+	255 + 63 + 31 + 31 + 63 + RECORD_FAILURE_MAX)
+#define CORRELATE_SAVE_MAX (1 + 8 + 2 + \
+	CORRELATE_PIDS * CORRELATE_SAVE_PID_MAX)
 
 /* One delivery attempt, attributed to a next-hop domain. */
 struct correlate_out {
@@ -22,11 +29,12 @@ struct correlate_out {
 
 /*
  * The next hop an smtp pid asked tlspind about around time t (the query
- * key, normalised), preferring rcpt_domain when the pid asked for it.
- * 1 with out set, 0 when tlspind has no record of that pid.
+ * key, normalised): rcpt_domain or relay_host when the pid asked for
+ * one of them. 1 with out set, 0 when tlspind has no such record.
  */
 typedef int (*correlate_hint_fn)(void *arg, unsigned long pid, uint64_t t,
-    const char *rcpt_domain, char *out, size_t outsz);
+    const char *rcpt_domain, const char *relay_host, char *out,
+    size_t outsz);
 
 struct correlate_stats {
 	uint64_t deliveries;	/* observations handed out */

@@ -13,12 +13,17 @@
  *	"[relay.example]:587") before it connects, from the smtp process
  *	that then logs the delivery. tlspind learns that process's pid from
  *	SO_PEERCRED and sends (pid, time, key) to the learner, which keeps
- *	the last HINTS_RING queries per pid here. For a delivery line of pid
- *	at time t the next hop is the query of that pid made at most
- *	HINTS_MAX_AGE before t (and at most HINTS_SLACK after, for log stamps
- *	cut to the second), preferring the recipient's domain when the pid
- *	asked for it, else the latest. Parent-domain lookups (".example.com")
- *	are not next hops and are never recorded.
+ *	the last HINTS_RING queries per pid here. A hint only confirms, it
+ *	never guesses: for a delivery line of pid at time t, to a recipient
+ *	domain through a relay host, the next hop is the recipient domain if
+ *	that pid asked for it at most HINTS_MAX_AGE before t (or HINTS_SLACK
+ *	after, for log stamps cut to the second), else the relay's name if
+ *	it asked for that (a relayhost, a [host] transport), else there is
+ *	no hint. Taking "the pid's latest query" instead would count a
+ *	delivery whose own query was lost (a learner restart, a full
+ *	socket) for whatever domain the pid asked about next.
+ *	Parent-domain lookups (".example.com") are not next hops and are
+ *	never recorded.
  *
  *	The wire form is a sequence of: pid (4), time (8), key length (2),
  *	key, little-endian; hints_decode() is a bounded parser that returns
@@ -99,31 +104,52 @@ hints_add(struct hints *h, const struct hint *q)
 	p->next = (p->next + 1) % HINTS_RING;
 }
 
+static char
+hints_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* name equals key, ignoring ASCII case and a trailing dot of name. */
+static int
+hints_same(const char *key, const char *name)
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && name[i] != '\0'; i++)
+		if (hints_lower(key[i]) != hints_lower(name[i]))
+			return 0;
+	return key[i] == '\0' && (name[i] == '\0' ||
+	    (name[i] == '.' && name[i + 1] == '\0'));
+}
+
 /* A correlate_hint_fn: 1 with the next hop in out. */
 int
 hints_find(void *arg, unsigned long pid, uint64_t t, const char *rcpt_domain,
-    char *out, size_t outsz)
+    const char *relay_host, char *out, size_t outsz)
 {
 	struct hints *h = arg;
-	struct hints_pid *p = hints_slot(h, (uint32_t)pid, 0);
+	struct hints_pid *p;
 	const char *best = NULL;
-	uint64_t best_time = 0, qt;
+	uint64_t qt;
 	unsigned i;
 
-	if (p == NULL || pid == 0 || pid > UINT32_MAX)
+	if (pid == 0 || pid > UINT32_MAX ||
+	    (p = hints_slot(h, (uint32_t)pid, 0)) == NULL)
 		return 0;
 	for (i = 0; i < HINTS_RING; i++) {
 		qt = p->q[i].time;
-		if (qt == 0 || qt > t + HINTS_SLACK || qt + HINTS_MAX_AGE < t)
+		/* qt in [t - HINTS_MAX_AGE, t + HINTS_SLACK], without
+		 * wrapping around at either end of uint64_t */
+		if (qt == 0 || (qt > t && qt - t > HINTS_SLACK) ||
+		    (qt < t && t - qt > HINTS_MAX_AGE))
 			continue;
-		if (strcmp(p->q[i].key, rcpt_domain) == 0) {
+		if (hints_same(p->q[i].key, rcpt_domain)) {
 			best = p->q[i].key;
 			break;
 		}
-		if (best == NULL || qt >= best_time) {
+		if (relay_host != NULL && hints_same(p->q[i].key, relay_host))
 			best = p->q[i].key;
-			best_time = qt;
-		}
 	}
 	if (best == NULL || strlen(best) >= outsz)
 		return 0;

@@ -29,7 +29,8 @@ struct hints *hints_new(void);
 void hints_free(struct hints *h);
 void hints_add(struct hints *h, const struct hint *q);
 int hints_find(void *arg, unsigned long pid, uint64_t t,
-    const char *rcpt_domain, char *out, size_t outsz);
+    const char *rcpt_domain, const char *relay_host, char *out,
+    size_t outsz);
 size_t hints_encode(const struct hint *q, unsigned char *buf, size_t bufsz);
 size_t hints_decode(const unsigned char *buf, size_t len, struct hint *q);
 

@@ -17,8 +17,10 @@
  *	-> secure instead (match = the MX names of the run) when secure_pins
  *	is on and Postfix Verified every delivery of the run; encrypt ->
  *	secure when a later run qualifies. A plaintext delivery or "TLS is
- *	required, but was not offered" ends the run. A good delivery renews
- *	a pin's expiry. Failures are counted and reported and never unpin:
+ *	required, but was not offered" ends the run. A Verified delivery to
+ *	a domain without a pin, with secure_pins off (the default), moves it
+ *	to dane: Postfix's own policy authenticated it, and a learned pin
+ *	would replace that policy. A good delivery renews a pin's expiry. Failures are counted and reported and never unpin:
  *	an attacker must not be able to turn a pin off. Manual and DANE
  *	entries only gain evidence; a manual "none" is left alone entirely.
  *
@@ -86,6 +88,23 @@ learn_when(char *buf, size_t bufsz, uint64_t t)
 		snprintf(buf, bufsz, "@%llu", (unsigned long long)t);
 }
 
+/*
+ * Copy n bytes of text from outside (Postfix's reasons, host names) with
+ * every byte that is not printable ASCII as '?': record_decode() and
+ * record_event_decode() reject anything else, so one odd byte would make
+ * the record or the event unreadable.
+ */
+static void
+learn_text(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 ||
+		    (unsigned char)src[i] >= 0x7f ? '?' : src[i];
+	dst[n] = '\0';
+}
+
 /* Fill *ev for a transition of domain at time t. */
 static void
 learn_event(struct record_event *ev, const char *domain, uint64_t t,
@@ -101,10 +120,29 @@ learn_event(struct record_event *ev, const char *domain, uint64_t t,
 		n = KEY_MAX;
 	if (m > EVENT_REASON_MAX)
 		m = EVENT_REASON_MAX;
-	memcpy(ev->domain, domain, n);
+	learn_text(ev->domain, domain, n);
 	ev->domain_len = (uint16_t)n;
-	memcpy(ev->reason, reason, m);
+	learn_text(ev->reason, reason, m);
 	ev->reason_len = (uint16_t)m;
+}
+
+/*
+ * A host name we can keep: letters, digits, '-', '.', '_' (what DNS
+ * gives Postfix). Anything else could not go in a match list (':' is
+ * its separator, ',' and blanks end a Postfix value) nor in "seen".
+ */
+static int
+learn_host_ok(const char *host)
+{
+	size_t i;
+
+	for (i = 0; host[i] != '\0'; i++)
+		if (!((host[i] >= 'a' && host[i] <= 'z') ||
+		    (host[i] >= 'A' && host[i] <= 'Z') ||
+		    (host[i] >= '0' && host[i] <= '9') || host[i] == '-' ||
+		    host[i] == '.' || host[i] == '_'))
+			return 0;
+	return i > 0;
 }
 
 /* Is name one of the colon-separated names in list? */
@@ -131,7 +169,11 @@ learn_hosts_add(struct record *r, const char *host)
 {
 	size_t n = strlen(host), need;
 
-	if (n == 0 || learn_list_has(r->streak_hosts, host))
+	if (n == 0)
+		return 1;
+	if (!learn_host_ok(host))
+		return 0;	/* a name no match list can hold */
+	if (learn_list_has(r->streak_hosts, host))
 		return 1;
 	need = r->streak_hosts_len + (r->streak_hosts_len ? 1 : 0) + n;
 	if (need > RECORD_MATCH_MAX)
@@ -176,7 +218,7 @@ learn_seen_add(struct record *r, const char *host, const char *word)
 	const char *p = r->seen, *sp;
 	size_t used, n, hn = strlen(host), kept = 1;
 
-	if (hn == 0)
+	if (!learn_host_ok(host))
 		return;
 	used = (size_t)snprintf(out, sizeof(out), "%s=%s", host, word);
 	if (used >= sizeof(out))
@@ -205,8 +247,7 @@ learn_failure_set(struct record *r, const char *reason)
 
 	if (n > RECORD_FAILURE_MAX)
 		n = RECORD_FAILURE_MAX;
-	memcpy(r->failure, reason, n);
-	r->failure[n] = '\0';
+	learn_text(r->failure, reason, n);
 	r->failure_len = (uint16_t)n;
 }
 
@@ -281,6 +322,7 @@ learn_pin(struct record *r, enum policy_state state, uint64_t t,
     const struct learn_params *p)
 {
 	char policy[RECORD_MATCH_MAX + 32], match[RECORD_MATCH_MAX + 1];
+	char reply[sizeof(r->reply)];
 	const char *err;
 	size_t n;
 
@@ -290,10 +332,12 @@ learn_pin(struct record *r, enum policy_state state, uint64_t t,
 		snprintf(policy, sizeof(policy), "secure match=%s", match);
 	} else
 		snprintf(policy, sizeof(policy), "encrypt");
-	n = reply_build(r->reply, sizeof(r->reply), policy, strlen(policy),
+	/* into a buffer of our own: a refused reply must leave r as it was */
+	n = reply_build(reply, sizeof(reply), policy, strlen(policy),
 	    p->compat, &err);
 	if (n == 0)
 		return 0;
+	memcpy(r->reply, reply, n + 1);
 	r->reply_len = (uint16_t)n;
 	r->state = (uint8_t)state;
 	r->level = state == STATE_SECURE ? LEVEL_SECURE : LEVEL_ENCRYPT;
@@ -378,12 +422,15 @@ learn_failure_event(const struct record *r, uint64_t prev_failure,
     const char *domain, const struct learn_obs *o, struct record_event *ev)
 {
 	char reason[EVENT_REASON_MAX];
+	int named;
 
 	if (!learn_pinned(r) || (prev_failure != 0 &&
 	    prev_failure >= r->last_good))
 		return 0;
+	named = o->host[0] == '\0' || strstr(o->reason, o->host) != NULL;
 	snprintf(reason, sizeof(reason), "deferred by the pin (it holds): "
-	    "%s%s%.255s", o->reason, o->host[0] ? " at " : "", o->host);
+	    "%s%s%.255s", o->reason, named ? "" : " at ", named ? "" :
+	    o->host);
 	learn_event(ev, domain, o->time, r->state, r->state, reason);
 	return 1;
 }
@@ -403,6 +450,36 @@ learn_clear_event(const struct record *r, const char *domain,
 	return 1;
 }
 
+/*
+ * Postfix Verified a certificate while tlspind had no pin for the domain:
+ * Postfix's own policy authenticates it (smtp_tls_security_level = dane
+ * with TLSA records, verify, secure, or another table). A learned pin
+ * would replace that policy for the domain: "encrypt" drops the
+ * authentication, "secure" breaks DANE-EE with a self-signed
+ * certificate. Unless secure_pins says to pin such domains, leave them to
+ * Postfix (state dane: NOTFOUND, evidence still counted).
+ */
+static int
+learn_leave_to_postfix(struct record *r, const char *domain,
+    const struct learn_obs *o, struct record_event *ev)
+{
+	char reason[EVENT_REASON_MAX];
+	int old = r->state;
+
+	r->state = STATE_DANE;
+	r->level = LEVEL_NONE;
+	r->reply_len = 0;
+	r->reply[0] = '\0';
+	r->expires = 0;
+	snprintf(reason, sizeof(reason), "left to Postfix: it Verified the "
+	    "certificate of %.255s itself (its own DANE or verify policy), "
+	    "which a learned pin would replace; Postfix gets NOTFOUND "
+	    "(secure_pins = yes pins such domains secure instead)",
+	    o->host[0] ? o->host : "the server");
+	learn_event(ev, domain, o->time, old, r->state, reason);
+	return 1;
+}
+
 /* The learned states: observing, encrypt, secure, expired. */
 static int
 learn_step(struct record *r, const char *domain, const struct learn_obs *o,
@@ -418,10 +495,13 @@ learn_step(struct record *r, const char *domain, const struct learn_obs *o,
 		if (o->level == TLSLEVEL_VERIFIED)
 			r->streak_verified++;
 		if (!learn_hosts_add(r, o->host))
-			r->streak_verified = 0;	/* too many names to match */
+			r->streak_verified = 0;	/* no match list can hold it */
 		if (learn_pinned(r) && p->max_age && o->time + p->max_age >
 		    r->expires)
 			r->expires = o->time + p->max_age;
+		if (o->level == TLSLEVEL_VERIFIED && !p->secure_pins &&
+		    !learn_pinned(r))
+			return learn_leave_to_postfix(r, domain, o, ev);
 		return learn_promote(r, domain, o->time, p, ev);
 	case LEARN_PLAIN:
 		learn_run_reset(r);
@@ -448,13 +528,15 @@ learn_apply(struct record *r, int exists, const char *domain,
 		learn_new(r, o->time);
 	if (r->state == STATE_MANUAL && r->level == LEVEL_NONE)
 		return LEARN_UNCHANGED;	/* the admin said: no TLS, no learning */
+	/* before the evidence: the reason names the last good delivery
+	 * before the expiry, not this one */
+	if (learn_pinned(r) && r->source == SOURCE_LEARNED &&
+	    r->expires != 0 && o->time >= r->expires)
+		learn_to_expired(r, domain, p, &ev[(*nev)++]);
 	prev_failure = r->last_failure;
 	learn_evidence(r, o);
 	if (r->state == STATE_MANUAL || r->state == STATE_DANE)
 		return LEARN_CHANGED;
-	if (learn_pinned(r) && r->source == SOURCE_LEARNED &&
-	    r->expires != 0 && o->time >= r->expires)
-		learn_to_expired(r, domain, p, &ev[(*nev)++]);
 	if (learn_step(r, domain, o, p, prev_failure, &ev[*nev]))
 		(*nev)++;
 	return LEARN_CHANGED;

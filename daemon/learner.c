@@ -78,6 +78,7 @@ struct learner {
 	struct logparse_event ev;
 	struct correlate_out out;
 	unsigned char *blob;
+	const char *shared;	/* also keep the position blob under this */
 };
 
 static void learner_stats_add(struct learner_stats *to,
@@ -147,6 +148,18 @@ learner_set_event_fn(struct learner *l, learner_event_fn fn, void *arg)
 {
 	l->efn = fn;
 	l->earg = arg;
+}
+
+/*
+ * Several sources read one after another (tlspin learn's files): keep the
+ * last committed blob under key too, so a source with no position yet
+ * starts with the correlator where the previous one left it (a TLS line
+ * at the end of mail.log.1, its delivery at the start of mail.log).
+ */
+void
+learner_set_shared(struct learner *l, const char *key)
+{
+	l->shared = key;
 }
 
 void
@@ -471,7 +484,15 @@ learner_commit(struct learner *l, const char *pos_key, const void *pos,
 	memcpy(l->blob + 3, pos, poslen);
 	n = correlate_save(l->c, l->blob + 3 + poslen,
 	    LEARNER_BLOB_MAX - 3 - poslen);
-	if (!learner_writeback(l, err, errsz) ||
+	if (n == 0) {
+		snprintf(err, errsz, "cannot save the log position for %s",
+		    pos_key);
+		learner_abort(l);
+		return 0;
+	}
+	if ((l->shared != NULL && !store_txn_meta_put(l->t, l->shared,
+	    l->blob, 3 + poslen + n, err, errsz)) ||
+	    !learner_writeback(l, err, errsz) ||
 	    !learner_stats_commit(l, err, errsz) ||
 	    !store_txn_meta_put(l->t, pos_key, l->blob, 3 + poslen + n, err,
 	    errsz) || !store_txn_meta_put(l->t, LEARNER_WHERE_KEY, where,
@@ -504,19 +525,17 @@ learner_abort(struct learner *l)
 	l->pending = 0;
 }
 
-/*
- * The position stored under pos_key (poslen 0: none yet) with the
- * correlator as it was then. 0 with ERR when the stored bytes are bad.
- */
-int
-learner_resume(struct learner *l, const char *pos_key, void *pos,
-    size_t possz, size_t *poslen, char *err, size_t errsz)
+/* Read the blob under key: 1 with *found, 0 with ERR when it is bad. */
+static int
+learner_load_blob(struct learner *l, const char *key, void *pos,
+    size_t possz, size_t *poslen, int *found, char *err, size_t errsz)
 {
 	size_t n, plen;
 
 	*poslen = 0;
-	if (!store_meta_get(l->s, pos_key, l->blob, LEARNER_BLOB_MAX, &n,
-	    err, errsz))
+	*found = 0;
+	if (!store_meta_get(l->s, key, l->blob, LEARNER_BLOB_MAX, &n, err,
+	    errsz))
 		return 0;
 	if (n == 0)
 		return 1;
@@ -525,12 +544,35 @@ learner_resume(struct learner *l, const char *pos_key, void *pos,
 	    plen > n - 3 || !correlate_load(l->c, l->blob + 3 + plen,
 	    n - 3 - plen)) {
 		snprintf(err, errsz, "the saved log position %s in store %s "
-		    "is damaged", pos_key, store_dir(l->s));
+		    "is damaged", key, store_dir(l->s));
 		return 0;
 	}
 	memcpy(pos, l->blob + 3, plen);
 	*poslen = plen;
+	*found = 1;
 	return 1;
+}
+
+/*
+ * The position stored under pos_key (poslen 0: none yet) with the
+ * correlator as it was then; for a new source, the correlator as the
+ * shared key has it. 0 with ERR when the stored bytes are bad.
+ */
+int
+learner_resume(struct learner *l, const char *pos_key, void *pos,
+    size_t possz, size_t *poslen, char *err, size_t errsz)
+{
+	unsigned char other[LEARNER_POS_MAX];
+	size_t n;
+	int found;
+
+	if (!learner_load_blob(l, pos_key, pos, possz, poslen, &found, err,
+	    errsz))
+		return 0;
+	if (found || l->shared == NULL)
+		return 1;
+	return learner_load_blob(l, l->shared, other, sizeof(other), &n,
+	    &found, err, errsz);
 }
 
 /* --------------------------------------------------------------- expiry */

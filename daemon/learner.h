@@ -42,6 +42,7 @@ void learner_free(struct learner *l);
 void learner_set_hint(struct learner *l, correlate_hint_fn fn, void *arg);
 void learner_set_event_fn(struct learner *l, learner_event_fn fn, void *arg);
 void learner_set_now(struct learner *l, int64_t now);
+void learner_set_shared(struct learner *l, const char *key);
 
 int learner_resume(struct learner *l, const char *pos_key, void *pos,
     size_t possz, size_t *poslen, char *err, size_t errsz);

@@ -62,6 +62,7 @@
 #define SERVER_WRITE_MAX 16384	/* replies buffered before a write(2) */
 #define SERVER_REPLY_MAX (REPLY_MAX + 32)	/* one encoded reply */
 #define USEC 1000000ULL
+#define SERVER_HINTS_KEPT 256	/* last lookups a restarted learner gets */
 
 struct conn {
 	struct server *srv;
@@ -106,6 +107,8 @@ struct server {
 	size_t last_keylen;	/* 0: the last request had no valid key */
 	unsigned char hbuf[HINTS_WIRE_MAX];
 	size_t hlen;
+	struct hint recent[SERVER_HINTS_KEPT];	/* replayed to a new learner */
+	size_t nrecent;		/* hints ever recorded; ring index mod KEPT */
 };
 
 static void server_conn_close(struct conn *c);
@@ -279,15 +282,23 @@ server_hints_flush(struct server *srv)
 	srv->hlen = 0;
 }
 
+static void
+server_hint_queue(struct server *srv, const struct hint *q)
+{
+	if (sizeof(srv->hbuf) - srv->hlen < 14 + KEY_MAX)
+		server_hints_flush(srv);
+	srv->hlen += hints_encode(q, srv->hbuf + srv->hlen,
+	    sizeof(srv->hbuf) - srv->hlen);
+}
+
 /* Remember that pid asked for the key of the last request. */
 static void
 server_hint(struct server *srv, pid_t pid)
 {
 	struct hint q;
 	uint64_t now = 0;
-	size_t n;
 
-	if (srv->hint_fd < 0 || pid <= 0 || srv->last_keylen == 0 ||
+	if (pid <= 0 || srv->last_keylen == 0 ||
 	    srv->last_key[0] == '.')
 		return;
 	(void)sd_event_now(srv->ev, CLOCK_REALTIME, &now);
@@ -295,19 +306,31 @@ server_hint(struct server *srv, pid_t pid)
 	q.time = now / USEC;
 	q.keylen = (uint16_t)srv->last_keylen;
 	memcpy(q.key, srv->last_key, srv->last_keylen + 1);
-	if (sizeof(srv->hbuf) - srv->hlen < 14 + KEY_MAX)
-		server_hints_flush(srv);
-	n = hints_encode(&q, srv->hbuf + srv->hlen,
-	    sizeof(srv->hbuf) - srv->hlen);
-	srv->hlen += n;
+	srv->recent[srv->nrecent++ % SERVER_HINTS_KEPT] = q;
+	if (srv->hint_fd >= 0)
+		server_hint_queue(srv, &q);
 }
 
-/* Where lookups are reported for learning; -1 for nowhere. */
+/*
+ * Where lookups are reported for learning; -1 for nowhere. A new learner
+ * (started, or restarted after a crash or SIGHUP) first gets the last
+ * SERVER_HINTS_KEPT lookups: the log lines it has yet to read may be
+ * about them.
+ */
 void
 server_set_hint_fd(struct server *srv, int fd)
 {
+	size_t i, first;
+
 	srv->hlen = 0;
 	srv->hint_fd = fd;
+	if (fd < 0)
+		return;
+	first = srv->nrecent > SERVER_HINTS_KEPT ?
+	    srv->nrecent - SERVER_HINTS_KEPT : 0;
+	for (i = first; i < srv->nrecent; i++)
+		server_hint_queue(srv, &srv->recent[i % SERVER_HINTS_KEPT]);
+	server_hints_flush(srv);
 }
 
 /* Turn reading on or off for a connection. */

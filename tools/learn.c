@@ -414,6 +414,8 @@ static int
 learn_all(struct learn_run *x, int n, char **files, int *fds)
 {
 	char err[STORE_ERR_MAX];
+	struct learner_stats st;
+	uint64_t upto;
 	int i, ok = 1;
 
 	for (i = 0; i < n; i++) {
@@ -422,8 +424,16 @@ learn_all(struct learn_run *x, int n, char **files, int *fds)
 		else
 			close(fds[i]);
 	}
-	if (ok && !x->dry && !learner_expire(x->l, cli_now(), err,
-	    sizeof(err))) {
+	/*
+	 * Expire pins as of the newest line read, not the clock: learning
+	 * mail.log.3.gz today and mail.log.2.gz tomorrow must let the second
+	 * renew what the first pinned. (Lookups check expiry against the
+	 * clock anyway.)
+	 */
+	learner_stats(x->l, &st);
+	upto = st.last_time && st.last_time < cli_now() ? st.last_time :
+	    cli_now();
+	if (ok && !x->dry && !learner_expire(x->l, upto, err, sizeof(err))) {
 		fprintf(stderr, "tlspin learn: %s\n", err);
 		ok = 0;
 	}
@@ -461,6 +471,7 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	rc = EXIT_STORE;
 	if (x.l != NULL && x.buf != NULL) {
 		learner_set_event_fn(x.l, learn_note, &x);
+		learner_set_shared(x.l, "learn:last");
 		if (learn_all(&x, argc - optind, argv + optind, fds))
 			rc = EXIT_OKAY;
 		if (x.json)

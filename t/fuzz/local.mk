@@ -25,7 +25,8 @@
 #   smtpresp  the SMTP response parser (multi-line EHLO/STARTTLS replies
 #             as a probe reads them off the wire).
 
-FUZZ_TARGETS = netstring key record reply config config-value logparse
+FUZZ_TARGETS = netstring key record reply config config-value logparse \
+	correlate-load hints learn
 
 FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -g
@@ -38,11 +39,17 @@ FUZZ_SRC_reply = daemon/reply.c daemon/key.c daemon/policy.c
 FUZZ_SRC_config = t/fuzz/check-config.c t/fuzz/check-config.h \
 	daemon/config.c daemon/reply.c daemon/key.c daemon/policy.c
 FUZZ_SRC_logparse = daemon/logparse.c
+FUZZ_SRC_correlate_load = daemon/correlate.c daemon/key.c \
+	daemon/logparse.c
+FUZZ_SRC_hints = daemon/hints.c
+FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
+	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c
 
 # --- replay programs and the corpus test (every build) ---------------------
 REPLAY_BINS = t/fuzz/replay-netstring t/fuzz/replay-key \
 	t/fuzz/replay-record t/fuzz/replay-reply t/fuzz/replay-config \
-	t/fuzz/replay-config-value t/fuzz/replay-logparse
+	t/fuzz/replay-config-value t/fuzz/replay-logparse \
+	t/fuzz/replay-correlate-load t/fuzz/replay-hints t/fuzz/replay-learn
 check_PROGRAMS += $(REPLAY_BINS)
 REPLAY_COMMON = $(FUZZ_COMMON) t/fuzz/driver.c
 t_fuzz_replay_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(REPLAY_COMMON)
@@ -61,17 +68,25 @@ t_fuzz_replay_config_value_SOURCES = t/fuzz/fuzz-config-value.c \
 t_fuzz_replay_config_value_LDADD = daemon/libtlspin.a
 t_fuzz_replay_logparse_SOURCES = t/fuzz/fuzz-logparse.c $(REPLAY_COMMON)
 t_fuzz_replay_logparse_LDADD = daemon/libtlspin.a
+t_fuzz_replay_correlate_load_SOURCES = t/fuzz/fuzz-correlate-load.c \
+	$(REPLAY_COMMON)
+t_fuzz_replay_correlate_load_LDADD = daemon/libtlspin.a
+t_fuzz_replay_hints_SOURCES = t/fuzz/fuzz-hints.c $(REPLAY_COMMON)
+t_fuzz_replay_hints_LDADD = daemon/libtlspin.a
+t_fuzz_replay_learn_SOURCES = t/fuzz/fuzz-learn.c $(REPLAY_COMMON)
+t_fuzz_replay_learn_LDADD = daemon/libtlspin.a
 
 TESTS += t/fuzz/corpus.t
 EXTRA_DIST += t/fuzz/corpus.t t/fuzz/smoke.sh t/fuzz/corpus t/fuzz/crashes \
 	t/fuzz/crashes.list t/fuzz/config.dict t/fuzz/reply.dict \
-	t/fuzz/logparse.dict
+	t/fuzz/logparse.dict t/fuzz/learn.dict
 
 # --- libFuzzer programs (configure --enable-fuzzing, clang) ---------------
 if ENABLE_FUZZING
 noinst_PROGRAMS += t/fuzz/fuzz-netstring t/fuzz/fuzz-key \
 	t/fuzz/fuzz-record t/fuzz/fuzz-reply t/fuzz/fuzz-config \
-	t/fuzz/fuzz-config-value t/fuzz/fuzz-logparse
+	t/fuzz/fuzz-config-value t/fuzz/fuzz-logparse \
+	t/fuzz/fuzz-correlate-load t/fuzz/fuzz-hints t/fuzz/fuzz-learn
 t_fuzz_fuzz_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_netstring)
 t_fuzz_fuzz_netstring_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
@@ -92,6 +107,15 @@ t_fuzz_fuzz_config_value_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 t_fuzz_fuzz_logparse_SOURCES = t/fuzz/fuzz-logparse.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_logparse)
 t_fuzz_fuzz_logparse_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_correlate_load_SOURCES = t/fuzz/fuzz-correlate-load.c \
+	$(FUZZ_COMMON) $(FUZZ_SRC_correlate_load)
+t_fuzz_fuzz_correlate_load_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_hints_SOURCES = t/fuzz/fuzz-hints.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_hints)
+t_fuzz_fuzz_hints_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_learn_SOURCES = t/fuzz/fuzz-learn.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_learn)
+t_fuzz_fuzz_learn_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 endif
 
 # --- make fuzz-smoke / fuzz-clean ------------------------------------------

@@ -47,19 +47,31 @@ why=$("$TLSPIN" --store "$STORE" why file.test)
 like "$why" "pinned: 3 TLS deliveries" "tlspin why gives the reason"
 like "$why" "mx.file.test=trusted" "tlspin why names the MX and its TLS level"
 
-# 2. the hint: the smtp pid asked for hint.test; its MX is on loopback
-# (private_mx = no), so only the SO_PEERCRED hint can attribute it
-{ ns "policy hint.test"; sleep 3; } | socat -t5 - UNIX-CONNECT:"$SOCK" >/dev/null &
-asker=$!
+# 2. the hint: smtp pids ask over the socket, their MX is on loopback
+# (private_mx = no), so only the SO_PEERCRED hint can attribute them
+ask() {	# ask KEY: a client that asks for KEY and stays a while; sets asker
+	{ ns "policy $1"; sleep 3; } | socat -t5 - UNIX-CONNECT:"$SOCK" \
+		>/dev/null 2>&1 &
+	asker=$!
+}
+ask hint.test;	mx_asker=$asker
+ask relay.test;	relay_asker=$asker
+ask asked.test;	other_asker=$asker
 sleep 0.5
-for i in 1 2 3; do tls_delivery "$asker" "u$i@rcpt.test" mx.hint.test 127.0.0.5; done >> "$LOG"
-wait_for test "$(state_of hint.test)" = encrypt
-is "$(state_of hint.test)" encrypt "a loopback MX is attributed to the key its pid asked for"
-is "$(state_of rcpt.test)" absent "not to the recipient's domain"
+for i in 1 2 3; do
+	tls_delivery "$mx_asker" "u$i@hint.test" mx.hint.test 127.0.0.5
+	tls_delivery "$relay_asker" "u$i@rcpt.test" relay.test 127.0.0.7
+	tls_delivery "$other_asker" "u$i@lost.test" mx.lost.test 127.0.0.8
+done >> "$LOG"
+wait_for test "$(state_of relay.test)" = encrypt
+is "$(state_of hint.test)" encrypt "a loopback MX counts for the domain its pid asked for"
+is "$(state_of relay.test)" encrypt "a relay counts for the relay its pid asked for"
+is "$(state_of rcpt.test)" absent "not for the recipient's domain behind the relay"
+is "$(state_of lost.test)/$(state_of asked.test)" absent/absent \
+	"a pid that asked for another domain confirms nothing: no guess"
 for i in 1 2 3; do tls_delivery 4242 "u$i@nohint.test" mx.nohint.test 127.0.0.6; done >> "$LOG"
 sleep 1
 is "$(state_of nohint.test)" absent "without a hint a loopback relay counts for nothing"
-wait "$asker"
 
 # 3. kill -9 the learner between batches: restarted, nothing counted twice
 before=$(learner_pid)

@@ -24,7 +24,7 @@ printf 'mode = enforce\nmax_clients = lots\n' >> "$CONF"
 kill -HUP "$DAEMON_PID"
 wait_for grep -q "reload failed, keeping the running settings" "$T/daemon.log"
 ok $? "a bad file is reported"
-like "$(cat "$T/daemon.log")" "tlspin.conf, line 5: max_clients = lots: expected a number" "naming file, line and key"
+like "$(cat "$T/daemon.log")" "tlspin.conf, line 6: max_clients = lots: expected a number" "naming file, line and key"
 pm r.test;	is "$PM_OUT/$PM_RC" "/1" "the old settings (observe) stay"
 
 sed -i '/max_clients = lots/d' "$CONF"

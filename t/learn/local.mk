@@ -1,0 +1,19 @@
+# t/learn/local.mk: the learner's big tests, included by the top Makefile.am
+# (paths are from the top).
+#
+# t/learn/genlog writes realistic, deterministic Postfix 3.7 logs and what
+# the store must hold after learning them. month.t learns a generated
+# month with a known cast of domains; crash.t kills tlspin learn with
+# SIGKILL until a run completes and compares with an uninterrupted run.
+# "make bench-learn" times tlspin learn on 1M generated lines (not a test).
+
+TESTS += t/learn/month.t t/learn/crash.t
+EXTRA_DIST += t/learn/month.t t/learn/crash.t t/learn/lib.sh t/learn/genlog \
+	t/bench/learn.sh
+
+bench-learn: tools/tlspin
+	TLSPIN='$(abs_top_builddir)/tools/tlspin' \
+	GENLOG='$(abs_top_srcdir)/t/learn/genlog' \
+	$(SHELL) $(abs_top_srcdir)/t/bench/learn.sh $(LEARN_LINES)
+
+.PHONY: bench-learn
