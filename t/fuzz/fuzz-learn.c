@@ -81,35 +81,6 @@ fuzz_learn_printable(const char *s, size_t n)
 	return 1;
 }
 
-/* Field by field: padding and the bytes after each string may differ. */
-static int
-fuzz_learn_same(const struct record *a, const struct record *b)
-{
-	return a->state == b->state && a->level == b->level &&
-	    a->source == b->source && a->expires == b->expires &&
-	    a->reply_len == b->reply_len &&
-	    memcmp(a->reply, b->reply, a->reply_len + 1) == 0 &&
-	    a->first_seen == b->first_seen && a->last_seen == b->last_seen &&
-	    a->last_good == b->last_good && a->pinned_at == b->pinned_at &&
-	    a->updated == b->updated && a->deliveries == b->deliveries &&
-	    a->tls == b->tls && a->trusted == b->trusted &&
-	    a->verified == b->verified && a->plaintext == b->plaintext &&
-	    a->failures == b->failures && a->match_len == b->match_len &&
-	    memcmp(a->match, b->match, a->match_len + 1) == 0 &&
-	    a->note_len == b->note_len &&
-	    memcmp(a->note, b->note, a->note_len + 1) == 0 &&
-	    a->streak_first == b->streak_first &&
-	    a->last_plain == b->last_plain &&
-	    a->last_failure == b->last_failure && a->streak == b->streak &&
-	    a->streak_verified == b->streak_verified &&
-	    a->streak_hosts_len == b->streak_hosts_len &&
-	    memcmp(a->streak_hosts, b->streak_hosts,
-	    a->streak_hosts_len + 1) == 0 &&
-	    a->seen_len == b->seen_len &&
-	    memcmp(a->seen, b->seen, a->seen_len + 1) == 0 &&
-	    a->failure_len == b->failure_len &&
-	    memcmp(a->failure, b->failure, a->failure_len + 1) == 0;
-}
 
 /* "seen": at most 8 "host=level" tokens, each host once. */
 static void
@@ -154,7 +125,7 @@ fuzz_learn_check(const struct fuzz_learn_entry *e)
 	check_that(n > 0, T, "a record encodes");
 	check_that(record_decode(buf, n, &back, &err), T,
 	    "an encoded record decodes");
-	check_that(fuzz_learn_same(r, &back), T,
+	check_that(record_same(r, &back), T,
 	    "a record decodes to the same fields");
 	check_that(r->tls + r->plaintext == r->deliveries, T,
 	    "tls + plaintext == deliveries");

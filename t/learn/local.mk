@@ -9,11 +9,18 @@
 
 TESTS += t/learn/month.t t/learn/crash.t
 EXTRA_DIST += t/learn/month.t t/learn/crash.t t/learn/lib.sh t/learn/genlog \
-	t/bench/learn.sh
+	t/bench/learn.sh t/bench/learn-lookups.sh
 
 bench-learn: tools/tlspin
 	TLSPIN='$(abs_top_builddir)/tools/tlspin' \
 	GENLOG='$(abs_top_srcdir)/t/learn/genlog' \
 	$(SHELL) $(abs_top_srcdir)/t/bench/learn.sh $(LEARN_LINES)
 
-.PHONY: bench-learn
+# "make bench-learn-lookups": lookup latency with the learner idle and busy.
+bench-learn-lookups: daemon/tlspind tools/tlspin-bench
+	TLSPIND='$(abs_top_builddir)/daemon/tlspind' \
+	BENCH='$(abs_top_builddir)/tools/tlspin-bench' \
+	GENLOG='$(abs_top_srcdir)/t/learn/genlog' \
+	$(SHELL) $(abs_top_srcdir)/t/bench/learn-lookups.sh $(LEARN_LINES)
+
+.PHONY: bench-learn bench-learn-lookups
