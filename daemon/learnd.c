@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,6 +62,7 @@
 #define LEARND_CACHE 256	/* decoded records per batch (~1.3 MB) */
 #define LEARND_STOP_WAIT 5	/* seconds for the child to commit and exit */
 #define LEARND_BAD_ENTRIES 1000	/* unreadable entries in a row: give up */
+#define LEARND_NICE 10		/* the learner's CPU priority (nice) */
 
 /* ------------------------------------------------------------ the parent */
 
@@ -392,6 +394,8 @@ learnd_child_main(const struct config *cfg, int hint_fd)
 	(void)close_range(4, ~0U, 0);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	(void)prctl(PR_SET_NAME, "tlspind-learn");
+	/* background work: on a busy machine the lookups get the CPU first */
+	(void)setpriority(PRIO_PROCESS, 0, LEARND_NICE);
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
