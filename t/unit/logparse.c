@@ -116,6 +116,11 @@ test_sender_logs(void)
 		    8, 4, 4, 0, 4, 0, 0 },
 		{ "sender-05-daemon-down.log", 59, 0, 0, 0, 3,
 		    9, 5, 4, 0, 0, 4, 4 },
+		/* the learning scenarios, from a later run (not in sender.log) */
+		{ "sender-04-learn-pin.log", 26, 0, 0, 4, 0,
+		    5, 4, 1, 1, 0, 0, 0 },
+		{ "sender-06-observe-mode.log", 31, 0, 0, 4, 0,
+		    6, 5, 1, 1, 0, 0, 0 },
 	};
 	struct counts n;
 	size_t i;
