@@ -88,10 +88,17 @@ hints_slot(struct hints *h, uint32_t pid, int create)
 	return p;
 }
 
+static char
+hints_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
 void
 hints_add(struct hints *h, const struct hint *q)
 {
 	struct hints_pid *p;
+	size_t i;
 
 	if (q->pid == 0 || q->keylen == 0 || q->keylen > KEY_MAX ||
 	    q->key[0] == '.')
@@ -99,15 +106,10 @@ hints_add(struct hints *h, const struct hint *q)
 	p = hints_slot(h, q->pid, 1);
 	p->tick = ++h->tick;
 	p->q[p->next].time = q->time ? q->time : 1;
-	memcpy(p->q[p->next].key, q->key, q->keylen);
+	for (i = 0; i < q->keylen; i++)	/* store keys are lowercase */
+		p->q[p->next].key[i] = hints_lower(q->key[i]);
 	p->q[p->next].key[q->keylen] = '\0';
 	p->next = (p->next + 1) % HINTS_RING;
-}
-
-static char
-hints_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 }
 
 /* name equals key, ignoring ASCII case and a trailing dot of name. */
