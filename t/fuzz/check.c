@@ -6,6 +6,7 @@
  *
  *	void check_that(cond, target, what)
  *	void *check_alloc(size)
+ *	int check_printable(s, n)
  * DESCRIPTION
  *	A fuzz target finds more than crashes when it also states what must
  *	hold for every input (a round trip gives the bytes back, a result is
@@ -16,6 +17,9 @@
  *	check_alloc() returns exactly size bytes of heap, so that
  *	AddressSanitizer sees a write one past an output buffer; it aborts
  *	when out of memory.
+ *
+ *	check_printable() is true when n bytes at s are printable ASCII,
+ *	what the record codec accepts in its text fields.
  */
 #include "autoconf.h"
 
@@ -48,3 +52,15 @@ check_alloc(size_t size)
 	return p;
 }
 
+
+/* True if n bytes at s are all printable ASCII. */
+int
+check_printable(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}

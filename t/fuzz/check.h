@@ -9,5 +9,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 void check_that(int cond, const char *target, const char *what);
 void *check_alloc(size_t size);
+int check_printable(const char *s, size_t n);
 
 #endif

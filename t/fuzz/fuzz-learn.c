@@ -70,18 +70,6 @@ static const struct learn_params fuzz_learn_params = {
 	2, 5, 600, 1, REPLY_COMPAT_DEFAULT, 1
 };
 
-static int
-fuzz_learn_printable(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
-
 /* "seen": at most 8 "host=level" tokens, each host once. */
 static void
 fuzz_learn_seen(const struct record *r)
@@ -192,7 +180,7 @@ fuzz_learn_events(const struct record_event *ev, int nev, const char *domain)
 	for (i = 0; i < nev; i++) {
 		check_that(ev[i].reason_len > 0 &&
 		    ev[i].reason_len == strlen(ev[i].reason) &&
-		    fuzz_learn_printable(ev[i].reason, ev[i].reason_len), T,
+		    check_printable(ev[i].reason, ev[i].reason_len), T,
 		    "an event has a non-empty printable reason");
 		check_that(strcmp(ev[i].domain, domain) == 0, T,
 		    "an event names its domain");

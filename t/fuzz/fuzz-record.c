@@ -29,18 +29,6 @@
 
 #define T "fuzz-record"
 
-/* True if n bytes at s are all printable ASCII. */
-static int
-fuzz_record_printable(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
 /* An older record is written back in the current layout: same fields. */
 static void
 fuzz_record_upgrade(const struct record *r)
@@ -96,9 +84,9 @@ fuzz_record_domain(const unsigned char *data, size_t size)
 	check_that(r->reply[r->reply_len] == '\0' &&
 	    r->match[r->match_len] == '\0' && r->note[r->note_len] == '\0', T,
 	    "decoded text fields are NUL-terminated");
-	check_that(fuzz_record_printable(r->reply, r->reply_len) &&
-	    fuzz_record_printable(r->match, r->match_len) &&
-	    fuzz_record_printable(r->note, r->note_len), T,
+	check_that(check_printable(r->reply, r->reply_len) &&
+	    check_printable(r->match, r->match_len) &&
+	    check_printable(r->note, r->note_len), T,
 	    "decoded text fields are printable");
 
 	if (data[0] != RECORD_VERSION) {
@@ -136,8 +124,8 @@ fuzz_record_event(const unsigned char *data, size_t size)
 	check_that(e->domain[e->domain_len] == '\0' &&
 	    e->reason[e->reason_len] == '\0', T,
 	    "decoded event text is NUL-terminated");
-	check_that(fuzz_record_printable(e->domain, e->domain_len) &&
-	    fuzz_record_printable(e->reason, e->reason_len), T,
+	check_that(check_printable(e->domain, e->domain_len) &&
+	    check_printable(e->reason, e->reason_len), T,
 	    "decoded event text is printable");
 	enc = check_alloc(size);
 	n = record_event_encode(e, enc, size);
