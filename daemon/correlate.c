@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "correlate.h"
 
 #define CORRELATE_SAVE_VERSION 3	/* 1: no slots; 2: no last uses */
@@ -437,14 +438,12 @@ struct correlate_buf {
 static void
 correlate_put(struct correlate_buf *b, uint64_t v, size_t width)
 {
-	size_t i;
 
 	if (b->bad || b->left < width) {
 		b->bad = 1;
 		return;
 	}
-	for (i = 0; i < width; i++)
-		b->p[b->used + i] = (unsigned char)(v >> (8 * i));
+	le_put(b->p + b->used, v, width);
 	b->used += width;
 	b->left -= width;
 }
@@ -468,14 +467,12 @@ static uint64_t
 correlate_get(struct correlate_buf *b, size_t width)
 {
 	uint64_t v = 0;
-	size_t i;
 
 	if (b->bad || b->left < width) {
 		b->bad = 1;
 		return 0;
 	}
-	for (i = 0; i < width; i++)
-		v |= (uint64_t)b->r[i] << (8 * i);
+	v = le_get(b->r, width);
 	b->r += width;
 	b->left -= width;
 	return v;

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "hints.h"
 
 struct hints_pid {
@@ -162,16 +163,13 @@ hints_find(void *arg, unsigned long pid, uint64_t t, const char *rcpt_domain,
 size_t
 hints_encode(const struct hint *q, unsigned char *buf, size_t bufsz)
 {
-	size_t i, n = 14 + q->keylen;
+	size_t n = 14 + (size_t)q->keylen;
 
 	if (q->keylen > KEY_MAX || bufsz < n)
 		return 0;
-	for (i = 0; i < 4; i++)
-		buf[i] = (unsigned char)(q->pid >> (8 * i));
-	for (i = 0; i < 8; i++)
-		buf[4 + i] = (unsigned char)(q->time >> (8 * i));
-	buf[12] = (unsigned char)(q->keylen & 0xff);
-	buf[13] = (unsigned char)(q->keylen >> 8);
+	le_put(buf, q->pid, 4);
+	le_put(buf + 4, q->time, 8);
+	le_put(buf + 12, q->keylen, 2);
 	memcpy(buf + 14, q->key, q->keylen);
 	return n;
 }
@@ -179,16 +177,12 @@ hints_encode(const struct hint *q, unsigned char *buf, size_t bufsz)
 size_t
 hints_decode(const unsigned char *buf, size_t len, struct hint *q)
 {
-	size_t i;
-
 	memset(q, 0, sizeof(*q));
 	if (len < 14)
 		return 0;
-	for (i = 0; i < 4; i++)
-		q->pid |= (uint32_t)buf[i] << (8 * i);
-	for (i = 0; i < 8; i++)
-		q->time |= (uint64_t)buf[4 + i] << (8 * i);
-	q->keylen = (uint16_t)(buf[12] | buf[13] << 8);
+	q->pid = (uint32_t)le_get(buf, 4);
+	q->time = le_get(buf + 4, 8);
+	q->keylen = (uint16_t)le_get(buf + 12, 2);
 	if (q->keylen == 0 || q->keylen > KEY_MAX || len - 14 < q->keylen ||
 	    memchr(buf + 14, '\0', q->keylen) != NULL)
 		return 0;

@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "le.h"
 #include "hints.h"
 #include "jsource.h"
 #include "learnd.h"
@@ -137,18 +138,16 @@ learnd_commit(struct learnd_child *k)
 	char where[JSOURCE_CURSOR_MAX + 4200];
 	struct tail_pos tp;
 	unsigned char pos[32];
-	int i, ok;
+	int ok;
 
 	if (k->uncommitted == 0)
 		return 1;
 	if (k->tail != NULL) {
 		tail_position(k->tail, &tp);
-		for (i = 0; i < 8; i++) {
-			pos[i] = (unsigned char)(tp.dev >> (8 * i));
-			pos[8 + i] = (unsigned char)(tp.ino >> (8 * i));
-			pos[16 + i] = (unsigned char)(tp.offset >> (8 * i));
-			pos[24 + i] = (unsigned char)(tp.head >> (8 * i));
-		}
+		le_put(pos, tp.dev, 8);
+		le_put(pos + 8, tp.ino, 8);
+		le_put(pos + 16, tp.offset, 8);
+		le_put(pos + 24, tp.head, 8);
 		snprintf(where, sizeof(where), "%s, inode %llu, offset %llu",
 		    k->cfg->log_source, (unsigned long long)tp.ino,
 		    (unsigned long long)tp.offset);
@@ -276,18 +275,17 @@ learnd_open_file(struct learnd_child *k, const char *path)
 	unsigned char pos[32];
 	struct tail_pos tp = { 0, 0, 0, 0 };
 	size_t n;
-	int i;
 
 	snprintf(k->pos_key, sizeof(k->pos_key), "pos:file:%s", path);
 	if (!learner_resume(k->l, k->pos_key, pos, sizeof(pos), &n, err,
 	    sizeof(err)))
 		log_warn("learner: %s; starting %s from the beginning", err,
 		    path);
-	for (i = 0; n == sizeof(pos) && i < 8; i++) {
-		tp.dev |= (uint64_t)pos[i] << (8 * i);
-		tp.ino |= (uint64_t)pos[8 + i] << (8 * i);
-		tp.offset |= (uint64_t)pos[16 + i] << (8 * i);
-		tp.head |= (uint64_t)pos[24 + i] << (8 * i);
+	if (n == sizeof(pos)) {
+		tp.dev = le_get(pos, 8);
+		tp.ino = le_get(pos + 8, 8);
+		tp.offset = le_get(pos + 16, 8);
+		tp.head = le_get(pos + 24, 8);
 	}
 	if (tail_open(&k->tail, path, n == sizeof(pos) ? &tp : NULL, note,
 	    sizeof(note), err, sizeof(err)) < 0) {

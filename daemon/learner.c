@@ -45,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "le.h"
 #include "config.h"
 #include "learner.h"
 #include "logparse.h"
@@ -413,23 +414,21 @@ learner_stats_decode(const unsigned char *b, size_t n,
     struct learner_stats *st)
 {
 	uint64_t *a = (uint64_t *)st;
-	size_t i, j;
+	size_t i;
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < LEARNER_STATS_N && (i + 1) * 8 <= n; i++)
-		for (j = 0; j < 8; j++)
-			a[i] |= (uint64_t)b[i * 8 + j] << (8 * j);
+		a[i] = le_get(b + i * 8, 8);
 }
 
 static void
 learner_stats_encode(const struct learner_stats *st, unsigned char *b)
 {
 	const uint64_t *a = (const uint64_t *)st;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < LEARNER_STATS_N; i++)
-		for (j = 0; j < 8; j++)
-			b[i * 8 + j] = (unsigned char)(a[i] >> (8 * j));
+		le_put(b + i * 8, a[i], 8);
 }
 
 int

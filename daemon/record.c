@@ -50,6 +50,7 @@
 
 #include <string.h>
 
+#include "le.h"
 #include "policy.h"
 #include "record.h"
 
@@ -71,14 +72,12 @@ static uint64_t
 record_get(struct record_cursor *c, size_t width)
 {
 	uint64_t v = 0;
-	size_t i;
 
 	if (c->bad || c->left < width) {
 		c->bad = 1;
 		return 0;
 	}
-	for (i = 0; i < width; i++)
-		v |= (uint64_t)c->p[i] << (8 * i);
+	v = le_get(c->p, width);
 	c->p += width;
 	c->left -= width;
 	return v;
@@ -108,14 +107,12 @@ record_get_text(struct record_cursor *c, char *dst, size_t max)
 static void
 record_put(struct record_sink *s, uint64_t v, size_t width)
 {
-	size_t i;
 
 	if (s->bad || s->left < width) {
 		s->bad = 1;
 		return;
 	}
-	for (i = 0; i < width; i++)
-		s->p[s->used + i] = (unsigned char)(v >> (8 * i));
+	le_put(s->p + s->used, v, width);
 	s->used += width;
 	s->left -= width;
 }

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "le.h"
 #include "cli.h"
 #include "json.h"
 #include "learner.h"
@@ -211,12 +212,10 @@ learn_commit(struct learn_run *x, const char *name, const char *key,
 {
 	unsigned char pos[8];
 	char err[STORE_ERR_MAX], where[4200];
-	int i;
 
 	if (x->dry)
 		return 1;
-	for (i = 0; i < 8; i++)
-		pos[i] = (unsigned char)(offset >> (8 * i));
+	le_put(pos, offset, 8);
 	snprintf(where, sizeof(where), "tlspin learn %s, offset %llu", name,
 	    (unsigned long long)offset);
 	if (!learner_commit(x->l, key, pos, sizeof(pos), where, err,
@@ -234,7 +233,6 @@ learn_resume(struct learn_run *x, const char *key, uint64_t *offset)
 	unsigned char pos[LEARNER_POS_MAX];
 	char err[STORE_ERR_MAX];
 	size_t n;
-	int i;
 
 	*offset = 0;
 	if (!learner_resume(x->l, key, pos, sizeof(pos), &n, err,
@@ -242,8 +240,8 @@ learn_resume(struct learn_run *x, const char *key, uint64_t *offset)
 		fprintf(stderr, "tlspin learn: %s\n", err);
 		return 0;
 	}
-	for (i = 0; n == 8 && i < 8; i++)
-		*offset |= (uint64_t)pos[i] << (8 * i);
+	if (n == 8)
+		*offset = le_get(pos, 8);
 	return 1;
 }
 
