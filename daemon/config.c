@@ -26,6 +26,7 @@
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -465,6 +466,161 @@ config_set_postfix_user(struct config *c, const char *v, size_t len,
 	    err);
 }
 
+static int
+config_set_probe(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_yesno(&c->probe, v, len, err);
+}
+
+static int
+config_set_probe_concurrency(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	unsigned long n;
+
+	if (!config_uint(v, len, 10, 1, 16, &n)) {
+		*err = "expected a number of probe processes from 1 to 16";
+		return 0;
+	}
+	c->probe_concurrency = (unsigned)n;
+	return 1;
+}
+
+static int
+config_set_probe_timeout(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (!config_timeout(&c->probe_timeout, v, len, 1, 120, err)) {
+		*err = "expected a duration such as 10s (1 second to 2 minutes)";
+		return 0;
+	}
+	return 1;
+}
+
+static int
+config_set_probe_interval(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	uint64_t s;
+
+	if (!config_duration_parse(v, len, &s) || s > 365 * 86400ULL) {
+		*err = "expected a duration such as 1d or 12h (0s to 365d)";
+		return 0;
+	}
+	c->probe_interval = s;
+	return 1;
+}
+
+static int
+config_set_probe_port(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	unsigned long n;
+
+	if (!config_uint(v, len, 10, 1, 65535, &n)) {
+		*err = "expected a TCP port from 1 to 65535";
+		return 0;
+	}
+	c->probe_port = (unsigned)n;
+	return 1;
+}
+
+static int
+config_set_probe_cafile(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (len > 0 && v[0] != '/') {
+		*err = "expected an absolute path to a PEM file of CA "
+		    "certificates, or nothing for the system's CA store";
+		return 0;
+	}
+	return config_copy(c->probe_cafile, sizeof(c->probe_cafile), v, len,
+	    err);
+}
+
+/* "", or an IPv4 address with an optional :PORT. */
+static int
+config_set_probe_resolver(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	char buf[64], *colon, *end;
+	struct in_addr in;
+	unsigned long port;
+
+	if (len >= sizeof(buf)) {
+		*err = "expected ADDR or ADDR:PORT (an IPv4 address)";
+		return 0;
+	}
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	colon = strchr(buf, ':');
+	if (colon != NULL) {
+		*colon = '\0';
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (errno || *end != '\0' || port == 0 || port > 65535 ||
+		    colon[1] == '\0')
+			buf[0] = '\0';
+	}
+	if (len > 0 && inet_pton(AF_INET, buf, &in) != 1) {
+		*err = "expected ADDR or ADDR:PORT (an IPv4 address), or "
+		    "nothing for /etc/resolv.conf";
+		return 0;
+	}
+	return config_copy(c->probe_resolver, sizeof(c->probe_resolver), v,
+	    len, err);
+}
+
+static int
+config_set_probe_user(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_copy(c->probe_user, sizeof(c->probe_user), v, len, err);
+}
+
+static int
+config_set_mx_change(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (len == 11 && memcmp(v, "same-suffix", 11) == 0)
+		c->mx_change = MX_CHANGE_SAME_SUFFIX;
+	else if (len == 15 && memcmp(v, "accept-verified", 15) == 0)
+		c->mx_change = MX_CHANGE_ACCEPT_VERIFIED;
+	else if (len == 6 && memcmp(v, "strict", 6) == 0)
+		c->mx_change = MX_CHANGE_STRICT;
+	else {
+		*err = "expected same-suffix, accept-verified or strict";
+		return 0;
+	}
+	return 1;
+}
+
+const char *
+config_mx_change_name(enum config_mx_change m)
+{
+	switch (m) {
+	case MX_CHANGE_ACCEPT_VERIFIED: return "accept-verified";
+	case MX_CHANGE_STRICT: return "strict";
+	default: return "same-suffix";
+	}
+}
+
+static int
+config_set_dane_reply(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (len == 8 && memcmp(v, "notfound", 8) == 0)
+		c->dane_only = 0;
+	else if (len == 9 && memcmp(v, "dane-only", 9) == 0)
+		c->dane_only = 1;
+	else {
+		*err = "expected notfound or dane-only";
+		return 0;
+	}
+	return 1;
+}
+
 static const struct config_key config_keys[] = {
 	{ "store", config_set_store },
 	{ "listen", config_set_listen },
@@ -486,6 +642,16 @@ static const struct config_key config_keys[] = {
 	{ "log_source", config_set_log_source },
 	{ "syslog_name", config_set_syslog_name },
 	{ "postfix_user", config_set_postfix_user },
+	{ "probe", config_set_probe },
+	{ "probe_concurrency", config_set_probe_concurrency },
+	{ "probe_timeout", config_set_probe_timeout },
+	{ "probe_interval", config_set_probe_interval },
+	{ "probe_port", config_set_probe_port },
+	{ "probe_cafile", config_set_probe_cafile },
+	{ "probe_resolver", config_set_probe_resolver },
+	{ "probe_user", config_set_probe_user },
+	{ "mx_change", config_set_mx_change },
+	{ "dane_reply", config_set_dane_reply },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -517,6 +683,13 @@ config_defaults(struct config *c)
 	    "postfix/relay");
 	c->nsyslog_names = 2;
 	snprintf(c->postfix_user, sizeof(c->postfix_user), "postfix");
+	c->probe = 1;
+	c->probe_concurrency = 2;
+	c->probe_timeout = 10;
+	c->probe_interval = 86400;
+	c->probe_port = 25;
+	snprintf(c->probe_user, sizeof(c->probe_user), "nobody");
+	c->mx_change = MX_CHANGE_SAME_SUFFIX;
 }
 
 /* Apply one setting; err gets "KEY: problem". */

@@ -16,6 +16,13 @@ enum config_mode {
 	MODE_OBSERVE		/* answer NOTFOUND, count what we would say */
 };
 
+/* What a secure pin does with a new MX host (DESIGN.md). */
+enum config_mx_change {
+	MX_CHANGE_SAME_SUFFIX = 0,	/* under the domain or the pin's suffix */
+	MX_CHANGE_ACCEPT_VERIFIED,	/* any MX whose certificate verifies */
+	MX_CHANGE_STRICT		/* only the admin adds names */
+};
+
 struct config {
 	char store[4096];
 	char listen[CONFIG_LISTEN_MAX][CONFIG_ADDR_MAX];
@@ -40,6 +47,17 @@ struct config {
 	char syslog_names[CONFIG_NAMES_MAX][64];	/* "postfix", ... */
 	unsigned nsyslog_names;
 	char postfix_user[64];	/* whose journal entries are trusted */
+	/* the active probe */
+	int probe;		/* probe pins to prove secure, see DANE */
+	unsigned probe_concurrency;	/* probe processes */
+	uint64_t probe_timeout;	/* seconds, each step */
+	uint64_t probe_interval;	/* seconds between probes of a domain */
+	unsigned probe_port;
+	char probe_cafile[4096];	/* "": the system's CA store */
+	char probe_resolver[64];	/* "": /etc/resolv.conf */
+	char probe_user[64];	/* whom probes run as when tlspind is root */
+	enum config_mx_change mx_change;
+	int dane_only;		/* dane_reply = dane-only */
 };
 
 void config_defaults(struct config *c);
@@ -53,5 +71,6 @@ int config_duration_parse(const char *s, size_t len, uint64_t *secs);
 void config_duration_format(char *buf, size_t bufsz, uint64_t secs);
 int config_listen_check(const char *addr, size_t len, const char **err);
 const char *config_mode_name(enum config_mode mode);
+const char *config_mx_change_name(enum config_mx_change m);
 
 #endif

@@ -34,11 +34,14 @@
  */
 #include "autoconf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "certname.h"
+#include "config.h"
 #include "learn.h"
 #include "logparse.h"
 #include "policy.h"
@@ -254,7 +257,7 @@ learn_failure_set(struct record *r, const char *reason)
 static void
 learn_run_reset(struct record *r)
 {
-	r->streak = r->streak_verified = 0;
+	r->streak = r->streak_verified = r->streak_trusted = 0;
 	r->streak_first = 0;
 	r->streak_hosts[0] = '\0';
 	r->streak_hosts_len = 0;
@@ -316,10 +319,13 @@ learn_evidence(struct record *r, const struct learn_obs *o)
 	}
 }
 
-/* Make r a learned pin at level (encrypt or secure); 0 if no reply fits. */
+/*
+ * Make r a learned pin at level (encrypt or secure, with names: the run's
+ * MX names when NULL); 0 if no reply fits.
+ */
 static int
-learn_pin(struct record *r, enum policy_state state, uint64_t t,
-    const struct learn_params *p)
+learn_pin(struct record *r, enum policy_state state, const char *names,
+    uint64_t t, const struct learn_params *p)
 {
 	char policy[RECORD_MATCH_MAX + 32], match[RECORD_MATCH_MAX + 1];
 	char reply[sizeof(r->reply)];
@@ -328,7 +334,10 @@ learn_pin(struct record *r, enum policy_state state, uint64_t t,
 
 	match[0] = '\0';
 	if (state == STATE_SECURE) {
-		learn_hosts_sorted(r, match, sizeof(match));
+		if (names != NULL)
+			snprintf(match, sizeof(match), "%s", names);
+		else
+			learn_hosts_sorted(r, match, sizeof(match));
 		snprintf(policy, sizeof(policy), "secure match=%s", match);
 	} else
 		snprintf(policy, sizeof(policy), "encrypt");
@@ -368,9 +377,9 @@ learn_promote(struct record *r, const char *domain, uint64_t t,
 	if (r->state == STATE_SECURE ||
 	    (r->state == STATE_ENCRYPT && target == STATE_ENCRYPT))
 		return 0;
-	if (!learn_pin(r, target, t, p) &&
+	if (!learn_pin(r, target, NULL, t, p) &&
 	    (target == STATE_ENCRYPT || r->state == STATE_ENCRYPT ||
-	    !learn_pin(r, target = STATE_ENCRYPT, t, p)))
+	    !learn_pin(r, target = STATE_ENCRYPT, NULL, t, p)))
 		return 0;
 	learn_span(span, sizeof(span), t - r->streak_first);
 	snprintf(reason, sizeof(reason), "%s: %u TLS deliveries over %s, "
@@ -494,6 +503,9 @@ learn_step(struct record *r, const char *domain, const struct learn_obs *o,
 		r->streak++;
 		if (o->level == TLSLEVEL_VERIFIED)
 			r->streak_verified++;
+		if (o->level == TLSLEVEL_VERIFIED ||
+		    o->level == TLSLEVEL_TRUSTED)
+			r->streak_trusted++;
 		if (!learn_hosts_add(r, o->host))
 			r->streak_verified = 0;	/* no match list can hold it */
 		if (learn_pinned(r) && p->max_age && o->time + p->max_age >
@@ -540,4 +552,297 @@ learn_apply(struct record *r, int exists, const char *domain,
 	if (learn_step(r, domain, o, p, prev_failure, &ev[*nev]))
 		(*nev)++;
 	return LEARN_CHANGED;
+}
+
+/* ---------------------------------------------------------------- probe */
+
+static void learn_fmt(char *buf, size_t bufsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Text for people, cut at bufsz: reasons and notes are bounded. */
+static void
+learn_fmt(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, bufsz, fmt, ap);
+	va_end(ap);
+}
+
+#define LEARN_NEW_MX_REPROBE 600	/* seconds: a new MX, probed again */
+
+/* Is every name of list a (colon-separated) in list b? */
+static int
+learn_list_subset(const char *a, const char *b)
+{
+	char name[RECORD_MATCH_MAX + 1];
+	const char *p = a, *end;
+	size_t n;
+
+	while (*p != '\0') {
+		end = strchr(p, ':');
+		n = end ? (size_t)(end - p) : strlen(p);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!learn_list_has(b, name))
+			return 0;
+		p += n + (end != NULL);
+	}
+	return 1;
+}
+
+/* Merge two sorted colon lists into out (sorted, no duplicates). */
+static int
+learn_list_union(const char *a, const char *b, char *out, size_t outsz)
+{
+	char copy[2 * RECORD_MATCH_MAX + 2], *names[RECORD_MATCH_MAX + 1];
+	char *p, *save = NULL;
+	size_t n = 0, i, used = 0;
+
+	learn_fmt(copy, sizeof(copy), "%s:%s", a, b);
+	for (p = strtok_r(copy, ":", &save); p != NULL;
+	    p = strtok_r(NULL, ":", &save))
+		names[n++] = p;
+	qsort(names, n, sizeof(names[0]), learn_cmp);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		if (used + strlen(names[i]) + 1 >= outsz)
+			return 0;
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
+		    used ? ":" : "", names[i]);
+	}
+	return 1;
+}
+
+/* Keep what the probe found (and what we made of it) for tlspin why. */
+static void
+learn_probe_note(struct record *r, const struct learn_probe *pr,
+    const char *why)
+{
+	char note[RECORD_PROBE_MAX + 1];
+	size_t n;
+
+	learn_fmt(note, sizeof(note), "%s%s%s", pr->note, why[0] ? "; " : "",
+	    why);
+	n = strlen(note);
+	learn_text(r->probe, note, n);
+	r->probe_len = (uint16_t)n;
+}
+
+/* TLSA records: leave the domain to Postfix's own DANE. */
+static int
+learn_probe_dane(struct record *r, const char *domain,
+    const struct learn_probe *pr, const struct learn_params *p,
+    struct record_event *ev)
+{
+	char reason[EVENT_REASON_MAX], reply[sizeof(r->reply)];
+	const char *err;
+	int old = r->state;
+	size_t n = 0;
+
+	if (p->dane_only && (n = reply_build(reply, sizeof(reply),
+	    "dane-only", 9, p->compat, &err)) == 0)
+		return 0;
+	r->state = STATE_DANE;
+	r->level = n ? LEVEL_DANE_ONLY : LEVEL_NONE;
+	memcpy(r->reply, reply, n);
+	r->reply[n] = '\0';
+	r->reply_len = (uint16_t)n;
+	r->expires = 0;
+	r->match[0] = '\0';
+	r->match_len = 0;
+	learn_fmt(reason, sizeof(reason), "left to Postfix's DANE: the probe "
+	    "found TLSA records for its MX hosts; a pin would switch DANE "
+	    "off for the domain, so Postfix gets %s%s%s", n ? "\"" : "",
+	    n ? r->reply : "NOTFOUND (its own DANE policy decides)",
+	    n ? "\" (dane_reply = dane-only)" : "");
+	learn_event(ev, domain, pr->time, old, r->state, reason);
+	return 1;
+}
+
+/* An encrypt pin whose every MX proved its name: secure. */
+static int
+learn_probe_upgrade(struct record *r, const char *domain,
+    const struct learn_probe *pr, const struct learn_params *p,
+    struct record_event *ev, char *why, size_t whysz)
+{
+	char reason[EVENT_REASON_MAX];
+	uint64_t expires = r->expires;
+
+	if (r->streak == 0 || r->streak_trusted < r->streak) {
+		learn_fmt(why, whysz, "stays encrypt: Postfix Trusted the "
+		    "chain on %u of the %u deliveries of the run, and secure "
+		    "needs all (Postfix's own CA store must verify it too)",
+		    r->streak_trusted, r->streak);
+		return 0;
+	}
+	if (!learn_list_subset(r->streak_hosts, pr->verified)) {
+		learn_fmt(why, whysz, "stays encrypt: Postfix delivered to "
+		    "%.300s, and the probe proved only %.300s", r->streak_hosts,
+		    pr->verified[0] ? pr->verified : "none");
+		return 0;
+	}
+	if (!learn_pin(r, STATE_SECURE, pr->verified, pr->time, p)) {
+		learn_fmt(why, whysz, "stays encrypt: no secure reply fits the "
+		    "MX names");
+		return 0;
+	}
+	if (expires > r->expires)
+		r->expires = expires;
+	learn_fmt(reason, sizeof(reason), "upgraded: the probe proved a "
+	    "certificate valid for its own name at every MX (%.400s), and "
+	    "Postfix Trusted the chain on all %u deliveries of the run; "
+	    "Postfix now gets \"%.400s\"", pr->verified, r->streak, r->reply);
+	learn_event(ev, domain, pr->time, STATE_ENCRYPT, r->state, reason);
+	return 1;
+}
+
+/* Why mx_change lets host into a secure pin; NULL when it does not. */
+static const char *
+learn_mx_accepts(const struct record *r, const char *domain,
+    const char *host, int dnssec, const struct learn_params *p,
+    char *buf, size_t bufsz)
+{
+	char suffix[RECORD_MATCH_MAX + 1];
+
+	if (p->mx_change == MX_CHANGE_ACCEPT_VERIFIED)
+		return "mx_change = accept-verified takes any MX that proves "
+		    "its name";
+	if (p->mx_change == MX_CHANGE_STRICT)
+		return NULL;
+	if (certname_under(host, domain)) {
+		learn_fmt(buf, bufsz, "it lies under %s", domain);
+		return buf;
+	}
+	if (certname_common_suffix(r->match, suffix, sizeof(suffix)) > 0 &&
+	    certname_under(host, suffix)) {
+		learn_fmt(buf, bufsz, "it lies under %s, like the pinned "
+		    "names", suffix);
+		return buf;
+	}
+	if (dnssec)
+		return "the MX answer was DNSSEC-validated";
+	return NULL;
+}
+
+/* New MX names under a secure pin: add those mx_change accepts. */
+static int
+learn_probe_mx_change(struct record *r, const char *domain,
+    const struct learn_probe *pr, const struct learn_params *p,
+    struct record_event *ev, char *why, size_t whysz)
+{
+	char copy[RECORD_MATCH_MAX + 1], added[RECORD_MATCH_MAX + 1] = "";
+	char refused[RECORD_MATCH_MAX + 1] = "", match[RECORD_MATCH_MAX + 1];
+	char reason[EVENT_REASON_MAX], buf[300], because[300] = "";
+	char *h, *save = NULL;
+	const char *ok;
+	uint64_t pinned_at = r->pinned_at, expires = r->expires;
+
+	learn_fmt(copy, sizeof(copy), "%s", pr->verified);
+	for (h = strtok_r(copy, ":", &save); h != NULL;
+	    h = strtok_r(NULL, ":", &save)) {
+		if (learn_list_has(r->match, h))
+			continue;
+		ok = learn_mx_accepts(r, domain, h, pr->dnssec, p, buf,
+		    sizeof(buf));
+		if (ok != NULL && because[0] == '\0')
+			learn_fmt(because, sizeof(because), "%s", ok);
+		(void)learn_list_union(ok ? added : refused, h, ok ? added :
+		    refused, RECORD_MATCH_MAX + 1);
+	}
+	if (refused[0] != '\0')
+		learn_fmt(why, whysz, "new MX %.200s proves its name but is not "
+		    "added (mx_change = %s: not under %.200s nor the pinned "
+		    "names' suffix, and not DNSSEC-validated); if the domain "
+		    "really moved: tlspin pin %s --level secure --match "
+		    "%.300s:%.200s", refused, config_mx_change_name(p->mx_change),
+		    domain, domain, r->match, refused);
+	if (added[0] == '\0' ||
+	    !learn_list_union(r->match, added, match, sizeof(match)) ||
+	    !learn_pin(r, STATE_SECURE, match, pr->time, p))
+		return 0;
+	r->pinned_at = pinned_at;
+	if (expires > r->expires)
+		r->expires = expires;
+	learn_fmt(reason, sizeof(reason), "MX change accepted: %.200s proves "
+	    "a certificate valid for its own name and %.300s; Postfix now "
+	    "gets \"%.400s\"", added, because, r->reply);
+	learn_event(ev, domain, pr->time, STATE_SECURE, STATE_SECURE, reason);
+	return 1;
+}
+
+/* A refused new MX, reported once (while the finding stays the same). */
+static int
+learn_probe_refused(const struct record *r, const char *domain,
+    const char *old_note, const struct learn_probe *pr,
+    struct record_event *ev)
+{
+	const char *p = strstr(r->probe, "new MX ");
+
+	if (p == NULL || strstr(old_note, p) != NULL)
+		return 0;
+	learn_event(ev, domain, pr->time, r->state, r->state, p);
+	return 1;
+}
+
+int
+learn_probe(struct record *r, const char *domain,
+    const struct learn_probe *pr, const struct learn_params *p,
+    struct record_event *ev, int *nev)
+{
+	char why[RECORD_PROBE_MAX + 1] = "", old[RECORD_PROBE_MAX + 1];
+	int pinned = learn_pinned(r) && r->source == SOURCE_LEARNED;
+
+	*nev = 0;
+	memcpy(old, r->probe, r->probe_len + 1);
+	r->probed = pr->time;
+	if (pr->verdict == LEARN_PROBE_DANE && r->state != STATE_MANUAL &&
+	    r->state != STATE_DANE)
+		*nev += learn_probe_dane(r, domain, pr, p, &ev[*nev]);
+	else if (pr->verdict == LEARN_PROBE_SECURE && pinned &&
+	    r->state == STATE_ENCRYPT)
+		*nev += learn_probe_upgrade(r, domain, pr, p, &ev[*nev], why,
+		    sizeof(why));
+	else if (pr->verdict == LEARN_PROBE_SECURE && pinned)
+		*nev += learn_probe_mx_change(r, domain, pr, p, &ev[*nev], why,
+		    sizeof(why));
+	else if (pinned && r->state == STATE_SECURE)
+		learn_fmt(why, sizeof(why), "the pin holds: a probe never "
+		    "weakens it");
+	learn_probe_note(r, pr, why);
+	if (*nev == 0)
+		*nev += learn_probe_refused(r, domain, old, pr, &ev[*nev]);
+	return LEARN_CHANGED;
+}
+
+/* Should this observation send the domain to the probe? */
+int
+learn_wants_probe(const struct record *r, const struct learn_obs *o,
+    uint64_t now, const struct learn_params *p)
+{
+	char host[256];
+	size_t i;
+	uint64_t wait = p->probe_interval;
+
+	if (!p->probe || r->source != SOURCE_LEARNED)
+		return LEARN_PROBE_NO;
+	if (r->state == STATE_ENCRYPT && o->kind == LEARN_TLS &&
+	    (r->probed == 0 || now >= r->probed + wait))
+		return LEARN_PROBE_UPGRADE;
+	if (r->state != STATE_SECURE || o->kind != LEARN_TLS_FAIL ||
+	    o->host[0] == '\0')
+		return LEARN_PROBE_NO;
+	for (i = 0; o->host[i] != '\0' && i < sizeof(host) - 1; i++)
+		host[i] = o->host[i] >= 'A' && o->host[i] <= 'Z' ?
+		    o->host[i] + 32 : o->host[i];
+	host[i] = '\0';
+	if (learn_list_has(r->match, host))
+		return LEARN_PROBE_NO;
+	if (wait > LEARN_NEW_MX_REPROBE)
+		wait = LEARN_NEW_MX_REPROBE;
+	return r->probed == 0 || now >= r->probed + wait ?
+	    LEARN_PROBE_NEW_MX : LEARN_PROBE_NO;
 }

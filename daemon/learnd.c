@@ -46,6 +46,7 @@
 
 #include "le.h"
 #include "hints.h"
+#include "prober.h"
 #include "jsource.h"
 #include "learnd.h"
 #include "learner.h"
@@ -64,6 +65,8 @@
 #define LEARND_STOP_WAIT 5	/* seconds for the child to commit and exit */
 #define LEARND_BAD_ENTRIES 1000	/* unreadable entries in a row: give up */
 #define LEARND_NICE 10		/* the learner's CPU priority (nice) */
+#define LEARND_PROBE_QUEUE 256	/* domains waiting for a probe */
+#define LEARND_PROBERS_MAX 16
 
 /* ------------------------------------------------------------ the parent */
 
@@ -95,6 +98,15 @@ struct learnd_child {
 	uint64_t uncommitted;	/* lines read since the last commit */
 	unsigned bad_entries;	/* unreadable journal entries in a row */
 	unsigned char hbuf[HINTS_WIRE_MAX];
+	/* probes: requests wait in queue, at most nprobers in flight */
+	int probe_fd[2];	/* ours, the probers' (kept to restart one) */
+	unsigned nprobers;
+	pid_t probers[LEARND_PROBERS_MAX];
+	char (*queue)[KEY_MAX + 1];
+	unsigned queued;
+	char inflight[LEARND_PROBERS_MAX][KEY_MAX + 1];
+	unsigned ninflight;
+	unsigned char pbuf[PROBER_MSG_MAX];
 };
 
 /* Every transition goes to the daemon's log too: admins watch it. */
@@ -342,6 +354,160 @@ learnd_open_source(struct learnd_child *k)
 	return learnd_open_journal(k, NULL);
 }
 
+/* Is domain waiting for a probe, or being probed? */
+static int
+learnd_probe_pending(const struct learnd_child *k, const char *domain)
+{
+	unsigned i;
+
+	for (i = 0; i < k->queued; i++)
+		if (strcmp(k->queue[i], domain) == 0)
+			return 1;
+	for (i = 0; i < k->ninflight; i++)
+		if (strcmp(k->inflight[i], domain) == 0)
+			return 1;
+	return 0;
+}
+
+/* Hand queued domains to idle probers. */
+static void
+learnd_probe_dispatch(struct learnd_child *k)
+{
+	while (k->queued > 0 && k->ninflight < k->nprobers) {
+		if (send(k->probe_fd[0], k->queue[0], strlen(k->queue[0]),
+		    MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			return;	/* full: the next result makes room */
+		memcpy(k->inflight[k->ninflight++], k->queue[0], KEY_MAX + 1);
+		memmove(k->queue[0], k->queue[1], (k->queued - 1) *
+		    sizeof(k->queue[0]));
+		k->queued--;
+	}
+}
+
+/* The learner found a domain worth probing. */
+static void
+learnd_on_probe_wanted(void *arg, const char *domain, int why)
+{
+	struct learnd_child *k = arg;
+
+	if (learnd_probe_pending(k, domain))
+		return;
+	if (k->queued == LEARND_PROBE_QUEUE) {
+		log_warn("probe: %d domains wait already; %s is probed later",
+		    LEARND_PROBE_QUEUE, domain);
+		return;
+	}
+	memcpy(k->queue[k->queued++], domain, strlen(domain) + 1);
+	if (k->cfg->debug)
+		log_info("probe: %s queued (%s)", domain, why ==
+		    LEARN_PROBE_NEW_MX ? "deferred at a new MX" :
+		    "an encrypt pin that may become secure");
+	learnd_probe_dispatch(k);
+}
+
+static void
+learnd_probe_done(struct learnd_child *k, const char *domain)
+{
+	unsigned i;
+
+	for (i = 0; i < k->ninflight; i++)
+		if (strcmp(k->inflight[i], domain) == 0) {
+			memmove(k->inflight[i], k->inflight[i + 1],
+			    (k->ninflight - i - 1) * sizeof(k->inflight[0]));
+			k->ninflight--;
+			return;
+		}
+}
+
+/* Results from the probers: into the records, committed at once. */
+static int
+learnd_on_probe_result(sd_event_source *s, int fd, uint32_t revents,
+    void *arg)
+{
+	struct learnd_child *k = arg;
+	char domain[KEY_MAX + 1], err[STORE_ERR_MAX];
+	struct learn_probe pr;
+	const char *why;
+	ssize_t n;
+
+	while ((n = recv(fd, k->pbuf, sizeof(k->pbuf), MSG_DONTWAIT)) > 0) {
+		if (!prober_result_decode(k->pbuf, (size_t)n, domain, &pr,
+		    &why)) {
+			log_warn("probe: %s; ignored", why);
+			continue;
+		}
+		learnd_probe_done(k, domain);
+		log_info("%s: %s", domain, pr.note);
+		if (!learner_probe(k->l, domain, &pr, err, sizeof(err))) {
+			log_err("learner: %s; restarting from the last commit",
+			    err);
+			exit(1);
+		}
+		k->uncommitted++;
+	}
+	learnd_commit(k);
+	learnd_probe_dispatch(k);
+	return 0;
+}
+
+/* A prober was killed (a bug, the OOM killer): start another. */
+static int
+learnd_on_prober_exit(sd_event_source *s, const siginfo_t *si, void *arg)
+{
+	struct learnd_child *k = arg;
+	unsigned i;
+
+	for (i = 0; i < k->nprobers && k->probers[i] != si->si_pid; i++)
+		;
+	log_warn("probe: prober (pid %d) %s %d; starting another",
+	    (int)si->si_pid, si->si_code == CLD_EXITED ? "exited with status" :
+	    "was killed by signal", si->si_status);
+	k->ninflight = 0;	/* a lost request is asked again later */
+	/* an exit is deliberate (no probe_user, no memory): not again */
+	if (si->si_code != CLD_EXITED && i < k->nprobers &&
+	    (k->probers[i] = prober_respawn(k->cfg,
+	    k->probe_fd)) > 0)
+		(void)sd_event_add_child(k->ev, NULL, k->probers[i], WEXITED,
+		    learnd_on_prober_exit, k);
+	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return 0;
+}
+
+/* Start the probers before the store is open: they never hold it. */
+static void
+learnd_probers_start(struct learnd_child *k)
+{
+	unsigned n = k->cfg->probe_concurrency;
+
+	k->probe_fd[0] = k->probe_fd[1] = -1;
+	if (!k->cfg->probe)
+		return;
+	if (n > LEARND_PROBERS_MAX)
+		n = LEARND_PROBERS_MAX;
+	k->queue = calloc(LEARND_PROBE_QUEUE, sizeof(*k->queue));
+	if (k->queue == NULL || !prober_spawn(k->cfg, n, k->probers,
+	    k->probe_fd))
+		return;
+	k->nprobers = n;
+}
+
+/* Watch the probers and their results (once the event loop exists). */
+static int
+learnd_probers_watch(struct learnd_child *k)
+{
+	unsigned i;
+
+	if (k->nprobers == 0)
+		return 1;
+	learner_set_probe_fn(k->l, learnd_on_probe_wanted, k);
+	for (i = 0; i < k->nprobers; i++)
+		if (k->probers[i] > 0)
+			(void)sd_event_add_child(k->ev, NULL, k->probers[i],
+			    WEXITED, learnd_on_prober_exit, k);
+	return sd_event_add_io(k->ev, NULL, k->probe_fd[0], EPOLLIN,
+	    learnd_on_probe_result, k) >= 0;
+}
+
 /* Everything the child needs; 0 (logged) when it cannot run. */
 static int
 learnd_child_setup(struct learnd_child *k)
@@ -377,6 +543,10 @@ learnd_child_setup(struct learnd_child *k)
 		return 0;
 	}
 	(void)sd_event_source_set_priority(k->drain, SD_EVENT_PRIORITY_IDLE);
+	if (!learnd_probers_watch(k)) {
+		log_err("learner: cannot watch its probers");
+		return 0;
+	}
 	return learnd_open_source(k);
 }
 
@@ -402,6 +572,7 @@ learnd_child_main(const struct config *cfg, int hint_fd)
 	if (k != NULL) {
 		k->cfg = cfg;
 		k->hint_fd = 3;
+		learnd_probers_start(k);
 		if (learnd_child_setup(k))
 			rc = sd_event_loop(k->ev) < 0;
 	}

@@ -71,6 +71,8 @@ struct learner {
 	int16_t index[LEARNER_INDEX];	/* slot + 1; 0 = empty */
 	learner_event_fn efn;
 	void *earg;
+	learner_probe_fn pfn;
+	void *parg;
 	struct learner_stats run, delta;
 	int64_t now;
 	int tc_mon, tc_day, tc_hour;	/* classic stamps: last hour seen */
@@ -95,6 +97,10 @@ learner_params(const struct config *c, struct learn_params *p)
 	p->secure_pins = c->secure_pins;
 	p->compat = c->postfix_compat;
 	p->private_mx = c->private_mx;
+	p->probe = c->probe;
+	p->probe_interval = c->probe_interval;
+	p->mx_change = (int)c->mx_change;
+	p->dane_only = c->dane_only;
 }
 
 struct learner *
@@ -149,6 +155,14 @@ learner_set_event_fn(struct learner *l, learner_event_fn fn, void *arg)
 {
 	l->efn = fn;
 	l->earg = arg;
+}
+
+/* tlspind's learner probes; tlspin learn (old logs) does not. */
+void
+learner_set_probe_fn(struct learner *l, learner_probe_fn fn, void *arg)
+{
+	l->pfn = fn;
+	l->parg = arg;
 }
 
 /*
@@ -309,6 +323,23 @@ learner_slot(struct learner *l, const char *key, char *err, size_t errsz)
 
 /* ---------------------------------------------------------------- lines */
 
+/* Write transitions to the events database, and tell the caller. */
+static int
+learner_events(struct learner *l, const struct record_event *ev, int nev,
+    char *err, size_t errsz)
+{
+	int i;
+
+	for (i = 0; i < nev; i++) {
+		if (!store_txn_event(l->t, &ev[i], err, errsz))
+			return 0;
+		l->delta.transitions++;
+		if (l->efn != NULL)
+			l->efn(l->earg, &ev[i]);
+	}
+	return 1;
+}
+
 /* Count one delivery for its domain, write transitions as they happen. */
 static int
 learner_observe(struct learner *l, const struct correlate_out *o, char *err,
@@ -316,7 +347,7 @@ learner_observe(struct learner *l, const struct correlate_out *o, char *err,
 {
 	struct record_event ev[LEARN_EVENTS_MAX];
 	struct learner_slot *sl;
-	int i, nev;
+	int nev, why;
 
 	if (!learner_begin(l, err, errsz) ||
 	    (sl = learner_slot(l, o->domain, err, errsz)) == NULL)
@@ -329,14 +360,32 @@ learner_observe(struct learner *l, const struct correlate_out *o, char *err,
 	    &nev) == LEARN_UNCHANGED)
 		return 1;
 	sl->exists = sl->dirty = 1;
-	for (i = 0; i < nev; i++) {
-		if (!store_txn_event(l->t, &ev[i], err, errsz))
-			return 0;
-		l->delta.transitions++;
-		if (l->efn != NULL)
-			l->efn(l->earg, &ev[i]);
-	}
+	if (!learner_events(l, ev, nev, err, errsz))
+		return 0;
+	if (l->pfn != NULL && (why = learn_wants_probe(&sl->r, &o->obs,
+	    (uint64_t)time(NULL), &l->p)) != LEARN_PROBE_NO)
+		l->pfn(l->parg, o->domain, why);
 	return 1;
+}
+
+/* What a probe found, into the domain's record (committed later). */
+int
+learner_probe(struct learner *l, const char *domain,
+    const struct learn_probe *pr, char *err, size_t errsz)
+{
+	struct record_event ev[LEARN_EVENTS_MAX];
+	struct learner_slot *sl;
+	int nev;
+
+	if (!learner_begin(l, err, errsz) ||
+	    (sl = learner_slot(l, domain, err, errsz)) == NULL)
+		return 0;
+	if (sl->corrupt || !sl->exists)
+		return 1;	/* unpinned meanwhile: nothing to say */
+	(void)learn_probe(&sl->r, domain, pr, &l->p, ev, &nev);
+	sl->dirty = 1;
+	l->pending++;
+	return learner_events(l, ev, nev, err, errsz);
 }
 
 /* Feed one parsed line of the SMTP client to the correlator. */

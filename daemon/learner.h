@@ -28,6 +28,9 @@ struct learner_stats {
 };
 #define LEARNER_STATS_N 10
 
+/* A domain worth probing now (learn_wants_probe), for tlspind's learner. */
+typedef void (*learner_probe_fn)(void *arg, const char *domain, int why);
+
 /* A transition, as tlspin learn's summary reports it. */
 typedef void (*learner_event_fn)(void *arg, const struct record_event *e);
 
@@ -42,6 +45,9 @@ void learner_free(struct learner *l);
 void learner_set_hint(struct learner *l, correlate_hint_fn fn, void *arg);
 void learner_set_event_fn(struct learner *l, learner_event_fn fn, void *arg);
 void learner_set_now(struct learner *l, int64_t now);
+void learner_set_probe_fn(struct learner *l, learner_probe_fn fn, void *arg);
+int learner_probe(struct learner *l, const char *domain,
+    const struct learn_probe *pr, char *err, size_t errsz);
 void learner_set_shared(struct learner *l, const char *key);
 
 int learner_resume(struct learner *l, const char *pos_key, void *pos,

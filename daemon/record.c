@@ -12,7 +12,7 @@
  *	int record_event_decode(buf, len, e, err)
  * DESCRIPTION
  *	Records live in LMDB and outlive the program that wrote them, so
- *	they are never raw C structs. A domain record, version 2, is, all
+ *	they are never raw C structs. A domain record, version 3, is, all
  *	integers little-endian:
  *
  *	offset	size	field
@@ -32,9 +32,13 @@
  *	...	2+H	streak_hosts (MX names of the current run)
  *	...	2+S	seen ("host=level" tokens, most recent first)
  *	...	2+F	failure (the last failure's reason)
+ *	...	4	streak_trusted (of the run: chain Trusted or Verified)
+ *	...	8	probed (when the last probe ended)
+ *	...	2+P	probe (what it found)
  *
- *	Version 1 records end after the note; they decode with the learning
- *	fields zero and are written back as version 2.
+ *	Version 1 records end after the note, version 2 after the failure;
+ *	they decode with the later fields zero and are written back as
+ *	version 3.
  *
  *	The lookup path reads only the first 14 + R bytes through
  *	record_reply_view(). Decoders check every length against what is
@@ -145,7 +149,9 @@ record_encode(const struct record *r, unsigned char *buf, size_t bufsz)
 	if (r->reply_len > REPLY_MAX || r->match_len > RECORD_MATCH_MAX ||
 	    r->note_len > RECORD_NOTE_MAX ||
 	    r->streak_hosts_len > RECORD_MATCH_MAX ||
-	    r->seen_len > RECORD_SEEN_MAX || r->failure_len > RECORD_FAILURE_MAX)
+	    r->seen_len > RECORD_SEEN_MAX ||
+	    r->failure_len > RECORD_FAILURE_MAX ||
+	    r->probe_len > RECORD_PROBE_MAX)
 		return 0;
 	record_put(&s, RECORD_VERSION, 1);
 	record_put(&s, r->state, 1);
@@ -174,6 +180,9 @@ record_encode(const struct record *r, unsigned char *buf, size_t bufsz)
 	record_put_text(&s, r->streak_hosts, r->streak_hosts_len);
 	record_put_text(&s, r->seen, r->seen_len);
 	record_put_text(&s, r->failure, r->failure_len);
+	record_put(&s, r->streak_trusted, 4);
+	record_put(&s, r->probed, 8);
+	record_put_text(&s, r->probe, r->probe_len);
 	return s.bad ? 0 : s.used;
 }
 
@@ -267,6 +276,11 @@ record_decode(const unsigned char *buf, size_t len, struct record *r,
 	r->note_len = record_get_text(&c, r->note, RECORD_NOTE_MAX);
 	if (buf[0] >= 2)
 		record_decode_learning(&c, r);
+	if (buf[0] >= 3) {
+		r->streak_trusted = (uint32_t)record_get(&c, 4);
+		r->probed = record_get(&c, 8);
+		r->probe_len = record_get_text(&c, r->probe, RECORD_PROBE_MAX);
+	}
 	if (c.bad) {
 		*err = "record is truncated or has a field out of bounds";
 		return 0;
@@ -311,7 +325,10 @@ record_same(const struct record *a, const struct record *b)
 	    a->seen_len == b->seen_len &&
 	    memcmp(a->seen, b->seen, a->seen_len + 1) == 0 &&
 	    a->failure_len == b->failure_len &&
-	    memcmp(a->failure, b->failure, a->failure_len + 1) == 0;
+	    memcmp(a->failure, b->failure, a->failure_len + 1) == 0 &&
+	    a->streak_trusted == b->streak_trusted &&
+	    a->probed == b->probed && a->probe_len == b->probe_len &&
+	    memcmp(a->probe, b->probe, a->probe_len + 1) == 0;
 }
 
 /* Encode an audit event; 0 if a field is out of range. */

@@ -8,15 +8,17 @@
 #include "key.h"
 #include "reply.h"
 
-#define RECORD_VERSION 2	/* 1 had no learning section; still read */
+#define RECORD_VERSION 3	/* 1: no learning, 2: no probe; still read */
 #define RECORD_MATCH_MAX 1000	/* learned MX names, colon-separated */
 #define RECORD_NOTE_MAX 500	/* admin's note */
 #define RECORD_SEEN_MAX 600	/* "host=level" tokens, latest first */
 #define RECORD_FAILURE_MAX 300	/* the last failure, as Postfix said it */
+#define RECORD_PROBE_MAX 500	/* what the last probe found */
 #define RECORD_HEADER 14	/* version..reply_len: the lookup's part */
 #define RECORD_ENCODED_MAX (RECORD_HEADER + REPLY_MAX + 5 * 8 + 6 * 4 + \
 	2 + RECORD_MATCH_MAX + 2 + RECORD_NOTE_MAX + 3 * 8 + 2 * 4 + \
-	2 + RECORD_MATCH_MAX + 2 + RECORD_SEEN_MAX + 2 + RECORD_FAILURE_MAX)
+	2 + RECORD_MATCH_MAX + 2 + RECORD_SEEN_MAX + 2 + RECORD_FAILURE_MAX + \
+	4 + 8 + 2 + RECORD_PROBE_MAX)
 
 /* One next-hop domain. Times are Unix seconds; 0 means "never"/"not yet". */
 struct record {
@@ -43,6 +45,11 @@ struct record {
 	char seen[RECORD_SEEN_MAX + 1];
 	uint16_t failure_len;	/* the last failure's reason */
 	char failure[RECORD_FAILURE_MAX + 1];
+	/* the probe (version 3) */
+	uint32_t streak_trusted;	/* of the run, chain Trusted or Verified */
+	uint64_t probed;	/* when the last probe ended; 0 = never */
+	uint16_t probe_len;	/* what it found, for people */
+	char probe[RECORD_PROBE_MAX + 1];
 };
 
 #define EVENT_VERSION 1

@@ -113,6 +113,26 @@ tlspind_load(struct tlspind *d, struct config *c, char *err, size_t errsz)
 	return 1;
 }
 
+/* The probe's settings, for tlspind_print_config(). */
+static void
+tlspind_print_probe(const struct config *c)
+{
+	char timeout[32], interval[32];
+
+	config_duration_format(timeout, sizeof(timeout), c->probe_timeout);
+	config_duration_format(interval, sizeof(interval), c->probe_interval);
+	printf("probe = %s\nprobe_concurrency = %u\nprobe_timeout = %s\n"
+	    "probe_interval = %s\nprobe_port = %u\n%sprobe_cafile = %s\n"
+	    "%sprobe_resolver = %s\nprobe_user = %s\nmx_change = %s\n"
+	    "dane_reply = %s\n", c->probe ? "yes" : "no",
+	    c->probe_concurrency, timeout, interval, c->probe_port,
+	    c->probe_cafile[0] ? "" : "# (not set: the system's CA store) ",
+	    c->probe_cafile, c->probe_resolver[0] ? "" :
+	    "# (not set: /etc/resolv.conf) ", c->probe_resolver,
+	    c->probe_user, config_mx_change_name(c->mx_change),
+	    c->dane_only ? "dane-only" : "notfound");
+}
+
 /* Print the settings in force, like postconf -n. */
 static void
 tlspind_print_config(const struct config *c)
@@ -142,6 +162,7 @@ tlspind_print_config(const struct config *c)
 	for (i = 0; i < c->nsyslog_names; i++)
 		printf(" %s", c->syslog_names[i]);
 	printf("\npostfix_user = %s\n", c->postfix_user);
+	tlspind_print_probe(c);
 }
 
 /* -o KEY=VALUE: split in place; a missing '=' is a usage error. */

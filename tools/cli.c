@@ -217,9 +217,12 @@ cli_record_json(FILE *f, const char *key, const struct record *r,
 	fputs(",\"seen\":", f);
 	json_string(f, r->seen);
 	cli_json_time(f, "run_since", r->streak_first);
-	fprintf(f, ",\"run\":%u,\"run_verified\":%u,\"run_hosts\":",
-	    r->streak, r->streak_verified);
+	fprintf(f, ",\"run\":%u,\"run_verified\":%u,\"run_trusted\":%u,"
+	    "\"run_hosts\":", r->streak, r->streak_verified, r->streak_trusted);
 	json_string(f, r->streak_hosts);
+	cli_json_time(f, "probed", r->probed);
+	fputs(",\"probe\":", f);
+	json_string(f, r->probe);
 	fputc('}', f);
 }
 

@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	The admin's tool. It opens the same LMDB store as tlspind (LMDB
  *	lets both work at once) and has one function per command:
- *	pin, unpin, show, list, query, import, export, stats. Each command
+ *	pin, unpin, show, list, query, import, export, learn, why, events,
+ *	check, stats. Each command
  *	takes --help. Exit codes: 0 done, 1 not found, 2 usage error,
  *	3 store error, 4 the daemon did not answer OK/NOTFOUND (query).
  */
@@ -1030,6 +1031,14 @@ static const struct cmd cmds[] = {
 	{ "events", cmd_events, "[--json] [--limit N] [DOMAIN]\nThe audit "
 	    "trail of state changes, oldest first (the last N, default 50;\n"
 	    "0 for all).\n" },
+	{ "check", cmd_check, "[--json] [--mx HOST] [--address ADDR] "
+	    "[--port N]\n    [--starttls smtp|submission|imap|pop3] [--tls] "
+	    "[--cafile FILE]\n    [--resolver ADDR[:PORT]] [--timeout SECONDS] "
+	    "DOMAIN\nProbe DOMAIN's mail servers now: STARTTLS, protocol, "
+	    "certificate, chain,\nname, DANE TLSA and MTA-STS records, and the "
+	    "policy tlspin would pin.\nExit 0 pass (secure or DANE), 1 warn "
+	    "(encrypt), 2 fail (no TLS to pin),\n3 could not check. "
+	    "--starttls imap|pop3 and --tls check the host DOMAIN itself.\n" },
 	{ "stats", cmd_stats, "[--json]\nCounts per state, store size, what "
 	    "learning read and where it stands,\nand the daemon's counters.\n" },
 };

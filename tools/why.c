@@ -224,6 +224,10 @@ why_text(const struct cli *c, const char *key, const struct record *r,
 	if (r->note_len)
 		printf("note:         %s\n", r->note);
 	why_evidence(r);
+	if (r->probed) {
+		cli_time(t, sizeof(t), r->probed);
+		printf("probe:        %s: %s\n", t, r->probe);
+	}
 	if (r->state == STATE_OBSERVING || r->state == STATE_EXPIRED)
 		why_next_observing(c, r);
 	else if ((r->state == STATE_ENCRYPT || r->state == STATE_SECURE) &&

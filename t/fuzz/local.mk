@@ -19,14 +19,9 @@
 # clang build in fuzz-build/ under the build directory and fuzzes each
 # target for FUZZ_SECONDS (default 60) on a copy of its seed corpus.
 # "make fuzz-smoke FUZZ_TARGETS='key reply'" runs some of them only.
-#
-# Targets still to come, one fuzz-TARGET.c, corpus/TARGET/ and a line in
-# FUZZ_TARGETS and below each, when their parsers exist:
-#   smtpresp  the SMTP response parser (multi-line EHLO/STARTTLS replies
-#             as a probe reads them off the wire).
 
 FUZZ_TARGETS = netstring key record reply config config-value logparse \
-	correlate-load hints learn
+	correlate-load hints learn smtpresp certname dnsmsg probe-wire
 
 FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -g
@@ -44,12 +39,20 @@ FUZZ_SRC_correlate_load = daemon/correlate.c daemon/key.c \
 FUZZ_SRC_hints = daemon/hints.c
 FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
 	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c
+FUZZ_SRC_smtpresp = daemon/smtpresp.c
+FUZZ_SRC_certname = daemon/certname.c
+FUZZ_SRC_dnsmsg = daemon/dnsmsg.c
+# prober.c starts the probes too: it links all of the probe and OpenSSL
+FUZZ_SRC_probe_wire = daemon/prober.c daemon/dnsmsg.c daemon/probe.c \
+	daemon/smtpresp.c daemon/certname.c daemon/log.c
 
 # --- replay programs and the corpus test (every build) ---------------------
 REPLAY_BINS = t/fuzz/replay-netstring t/fuzz/replay-key \
 	t/fuzz/replay-record t/fuzz/replay-reply t/fuzz/replay-config \
 	t/fuzz/replay-config-value t/fuzz/replay-logparse \
-	t/fuzz/replay-correlate-load t/fuzz/replay-hints t/fuzz/replay-learn
+	t/fuzz/replay-correlate-load t/fuzz/replay-hints t/fuzz/replay-learn \
+	t/fuzz/replay-smtpresp t/fuzz/replay-certname t/fuzz/replay-dnsmsg \
+	t/fuzz/replay-probe-wire
 check_PROGRAMS += $(REPLAY_BINS)
 REPLAY_COMMON = $(FUZZ_COMMON) t/fuzz/driver.c
 t_fuzz_replay_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(REPLAY_COMMON)
@@ -75,18 +78,28 @@ t_fuzz_replay_hints_SOURCES = t/fuzz/fuzz-hints.c $(REPLAY_COMMON)
 t_fuzz_replay_hints_LDADD = daemon/libtlspin.a
 t_fuzz_replay_learn_SOURCES = t/fuzz/fuzz-learn.c $(REPLAY_COMMON)
 t_fuzz_replay_learn_LDADD = daemon/libtlspin.a
+t_fuzz_replay_smtpresp_SOURCES = t/fuzz/fuzz-smtpresp.c $(REPLAY_COMMON)
+t_fuzz_replay_smtpresp_LDADD = daemon/libtlspin.a
+t_fuzz_replay_certname_SOURCES = t/fuzz/fuzz-certname.c $(REPLAY_COMMON)
+t_fuzz_replay_certname_LDADD = daemon/libtlspin.a
+t_fuzz_replay_dnsmsg_SOURCES = t/fuzz/fuzz-dnsmsg.c $(REPLAY_COMMON)
+t_fuzz_replay_dnsmsg_LDADD = daemon/libtlspin.a
+t_fuzz_replay_probe_wire_SOURCES = t/fuzz/fuzz-probe-wire.c $(REPLAY_COMMON)
+t_fuzz_replay_probe_wire_LDADD = daemon/libtlspin.a $(OPENSSL_LIBS)
 
 TESTS += t/fuzz/corpus.t
 EXTRA_DIST += t/fuzz/corpus.t t/fuzz/smoke.sh t/fuzz/corpus t/fuzz/crashes \
 	t/fuzz/crashes.list t/fuzz/config.dict t/fuzz/reply.dict \
-	t/fuzz/logparse.dict t/fuzz/learn.dict
+	t/fuzz/logparse.dict t/fuzz/learn.dict t/fuzz/smtpresp.dict
 
 # --- libFuzzer programs (configure --enable-fuzzing, clang) ---------------
 if ENABLE_FUZZING
 noinst_PROGRAMS += t/fuzz/fuzz-netstring t/fuzz/fuzz-key \
 	t/fuzz/fuzz-record t/fuzz/fuzz-reply t/fuzz/fuzz-config \
 	t/fuzz/fuzz-config-value t/fuzz/fuzz-logparse \
-	t/fuzz/fuzz-correlate-load t/fuzz/fuzz-hints t/fuzz/fuzz-learn
+	t/fuzz/fuzz-correlate-load t/fuzz/fuzz-hints t/fuzz/fuzz-learn \
+	t/fuzz/fuzz-smtpresp t/fuzz/fuzz-certname t/fuzz/fuzz-dnsmsg \
+	t/fuzz/fuzz-probe-wire
 t_fuzz_fuzz_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_netstring)
 t_fuzz_fuzz_netstring_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
@@ -116,6 +129,19 @@ t_fuzz_fuzz_hints_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 t_fuzz_fuzz_learn_SOURCES = t/fuzz/fuzz-learn.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_learn)
 t_fuzz_fuzz_learn_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_smtpresp_SOURCES = t/fuzz/fuzz-smtpresp.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_smtpresp)
+t_fuzz_fuzz_smtpresp_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_certname_SOURCES = t/fuzz/fuzz-certname.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_certname)
+t_fuzz_fuzz_certname_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_dnsmsg_SOURCES = t/fuzz/fuzz-dnsmsg.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_dnsmsg)
+t_fuzz_fuzz_dnsmsg_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_probe_wire_SOURCES = t/fuzz/fuzz-probe-wire.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_probe_wire)
+t_fuzz_fuzz_probe_wire_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_probe_wire_LDADD = $(OPENSSL_LIBS)
 endif
 
 # --- make fuzz-smoke / fuzz-clean ------------------------------------------

@@ -96,11 +96,12 @@ notify_listen() {
 
 # start_daemon [ARGS...]: run tlspind on $STORE and $SOCK, wait for READY=1.
 # It does not learn (the machine's journal is not the test's business)
-# unless ARGS say otherwise with -o log_source=... .
+# unless ARGS say otherwise with -o log_source=... , and does not probe
+# (-o probe=yes to).
 start_daemon() {
 	notify_listen "$T/notify.log"
 	NOTIFY_SOCKET=$NOTIFY "$TLSPIND" --foreground -c /dev/null \
-		--store "$STORE" --listen "unix:$SOCK" -o log_source=none "$@" \
+		--store "$STORE" --listen "unix:$SOCK" -o log_source=none -o probe=no "$@" \
 		2>>"$T/daemon.log" &
 	DAEMON_PID=$!
 	wait_for grep -q READY=1 "$T/notify.log"

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "learn.h"
 #include "logparse.h"
 #include "policy.h"
@@ -109,7 +110,8 @@ check_record(void)
 	static struct record back;
 	const char *err = NULL;
 	size_t n = record_encode(&R, buf, sizeof(buf));
-	int noreply = R.state == STATE_OBSERVING || R.state == STATE_EXPIRED;
+	int noreply = R.state == STATE_OBSERVING || R.state == STATE_EXPIRED ||
+	    (R.state == STATE_DANE && R.level == LEVEL_NONE);
 
 	if (n == 0 || !record_decode(buf, n, &back, &err) ||
 	    !record_same(&R, &back)) {
@@ -968,6 +970,185 @@ test_words(void)
 	tap_ok(strlen(buf) == 3, "span cut to the buffer");
 }
 
+/* ---------------------------------------------------------------- probe */
+
+/* Feed a probe result to the record, checking the invariants. */
+static void
+probe(int verdict, const char *mx, const char *verified, int dnssec,
+    uint64_t t)
+{
+	struct learn_probe pr;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.time = t;
+	pr.verdict = verdict;
+	pr.dnssec = dnssec;
+	snprintf(pr.mx, sizeof(pr.mx), "%s", mx);
+	snprintf(pr.verified, sizeof(pr.verified), "%s", verified);
+	snprintf(pr.note, sizeof(pr.note), "probe: %s",
+	    verdict == LEARN_PROBE_SECURE ? "secure" : "other");
+	NEV = -1;
+	(void)learn_probe(&R, DOMAIN, &pr, &P, EV, &NEV);
+	check_events();
+	check_record();
+}
+
+/* An encrypt pin from Trusted deliveries, with the probe on. */
+static void
+probe_setup(void)
+{
+	fresh();
+	P.secure_pins = 0;
+	P.probe = 1;
+	P.probe_interval = DAY;
+	pin_encrypt(T0);
+}
+
+static void
+test_probe_upgrade(void)
+{
+	struct learn_obs o;
+
+	probe_setup();
+	tap_is_int(R.state, STATE_ENCRYPT, "probe: Trusted run pins encrypt");
+	memset(&o, 0, sizeof(o));
+	o.kind = LEARN_TLS;
+	o.level = TLSLEVEL_TRUSTED;
+	tap_is_int(learn_wants_probe(&R, &o, T0 + DAY, &P),
+	    LEARN_PROBE_UPGRADE, "an encrypt pin never probed is wanted");
+	P.probe = 0;
+	tap_is_int(learn_wants_probe(&R, &o, T0 + DAY, &P), LEARN_PROBE_NO,
+	    "probe = no: never wanted");
+	P.probe = 1;
+	probe(LEARN_PROBE_ENCRYPT, "mx.example.com", "", 0, T0 + DAY);
+	tap_is_int(R.state, STATE_ENCRYPT, "probe encrypt: stays encrypt");
+	tap_is_int(NEV, 0, "no event for a probe that changes nothing");
+	tap_ok(strstr(R.probe, "probe: other") != NULL,
+	    "the probe's note is kept (%s)", R.probe);
+	tap_ok(R.probed == T0 + DAY, "the probe's time is kept");
+	tap_is_int(learn_wants_probe(&R, &o, T0 + DAY + 60, &P),
+	    LEARN_PROBE_NO, "not probed again within probe_interval");
+	tap_is_int(learn_wants_probe(&R, &o, T0 + 2 * DAY, &P),
+	    LEARN_PROBE_UPGRADE, "probed again after probe_interval");
+	probe(LEARN_PROBE_SECURE, "mx.example.com", "mx.example.com", 0,
+	    T0 + 2 * DAY);
+	tap_is_int(R.state, STATE_SECURE, "every MX proved: secure");
+	tap_is_str(R.reply, "secure match=mx.example.com",
+	    "the reply names the proved MX");
+	tap_ok(NEV == 1 && strstr(EV[0].reason, "upgraded") != NULL,
+	    "one event says upgraded (%s)", NEV == 1 ? EV[0].reason : "");
+	tap_ok(R.expires >= T0 + DAY + 60 * DAY,
+	    "the upgrade does not shorten the pin");
+	invariants("probe upgrade");
+}
+
+static void
+test_probe_not_upgraded(void)
+{
+	probe_setup();
+	tls(T0 + 2 * DAY, TLSLEVEL_UNTRUSTED, "mx.example.com");
+	probe(LEARN_PROBE_SECURE, "mx.example.com", "mx.example.com", 0,
+	    T0 + 2 * DAY);
+	tap_is_int(R.state, STATE_ENCRYPT,
+	    "an Untrusted delivery in the run: stays encrypt");
+	tap_ok(strstr(R.probe, "Trusted the chain on 3 of the 4") != NULL,
+	    "why says so (%s)", R.probe);
+	probe_setup();
+	tls(T0 + 2 * DAY, TLSLEVEL_TRUSTED, "mx2.example.com");
+	probe(LEARN_PROBE_SECURE, "mx.example.com", "mx.example.com", 0,
+	    T0 + 2 * DAY);
+	tap_is_int(R.state, STATE_ENCRYPT,
+	    "Postfix delivered to an MX the probe did not prove: encrypt");
+	tap_ok(strstr(R.probe, "mx2.example.com") != NULL,
+	    "why names it (%s)", R.probe);
+	invariants("probe not upgraded");
+}
+
+static void
+test_probe_dane(void)
+{
+	probe_setup();
+	probe(LEARN_PROBE_DANE, "mx.example.com", "", 0, T0 + 2 * DAY);
+	tap_is_int(R.state, STATE_DANE, "TLSA: state dane");
+	tap_is_int(R.reply_len, 0, "TLSA: NOTFOUND");
+	tap_ok(NEV == 1 && strstr(EV[0].reason, "DANE") != NULL,
+	    "the event says DANE");
+	probe_setup();
+	P.dane_only = 1;
+	probe(LEARN_PROBE_DANE, "mx.example.com", "", 0, T0 + 2 * DAY);
+	tap_is_str(R.reply, "dane-only", "dane_reply = dane-only");
+	fresh();
+	P.probe = 1;
+	manual(LEVEL_ENCRYPT, "encrypt");
+	probe(LEARN_PROBE_DANE, "mx.example.com", "", 0, T0);
+	tap_is_int(R.state, STATE_MANUAL, "a manual entry stays manual");
+	invariants("probe dane");
+}
+
+/* A secure pin on mx.example.com, then its MX moves to host. */
+static void
+mx_move(int mode, const char *host, int dnssec)
+{
+	char list[600];
+
+	probe_setup();
+	P.mx_change = mode;
+	probe(LEARN_PROBE_SECURE, "mx.example.com", "mx.example.com", 0,
+	    T0 + DAY);
+	snprintf(list, sizeof(list), "%s", host);
+	probe(LEARN_PROBE_SECURE, list, list, dnssec, T0 + 2 * DAY);
+}
+
+static void
+test_probe_mx_change(void)
+{
+	struct learn_obs o;
+
+	probe_setup();
+	probe(LEARN_PROBE_SECURE, "mx.example.com", "mx.example.com", 0,
+	    T0 + DAY);
+	memset(&o, 0, sizeof(o));
+	o.kind = LEARN_TLS_FAIL;
+	snprintf(o.host, sizeof(o.host), "MX2.example.com");
+	tap_is_int(learn_wants_probe(&R, &o, T0 + DAY + 601, &P),
+	    LEARN_PROBE_NEW_MX, "a secure pin deferred at a new MX is probed");
+	tap_is_int(learn_wants_probe(&R, &o, T0 + DAY + 30, &P),
+	    LEARN_PROBE_NO, "not twice within 10 minutes");
+	snprintf(o.host, sizeof(o.host), "mx.example.com");
+	tap_is_int(learn_wants_probe(&R, &o, T0 + 2 * DAY, &P),
+	    LEARN_PROBE_NO, "deferred at a pinned MX: no probe");
+
+	mx_move(MX_CHANGE_SAME_SUFFIX, "mx2.example.com", 0);
+	tap_is_str(R.reply, "secure match=mx.example.com:mx2.example.com",
+	    "same-suffix: a new MX under the domain is added");
+	tap_ok(NEV == 1 && strstr(EV[0].reason, "MX change accepted") != NULL,
+	    "with an event (%s)", NEV == 1 ? EV[0].reason : "");
+	mx_move(MX_CHANGE_SAME_SUFFIX, "mx.evil.test", 0);
+	tap_is_str(R.reply, "secure match=mx.example.com",
+	    "same-suffix: a new MX elsewhere is not added");
+	tap_ok(NEV == 1 && strstr(EV[0].reason, "tlspin pin example.com "
+	    "--level secure --match mx.example.com:mx.evil.test") != NULL,
+	    "the event names the command (%s)", NEV == 1 ? EV[0].reason : "");
+	probe(LEARN_PROBE_SECURE, "mx.evil.test", "mx.evil.test", 0,
+	    T0 + 3 * DAY);
+	tap_is_int(NEV, 0, "the same refusal is reported once");
+	mx_move(MX_CHANGE_SAME_SUFFIX, "mx.evil.test", 1);
+	tap_is_str(R.reply, "secure match=mx.evil.test:mx.example.com",
+	    "same-suffix: a DNSSEC-validated MX is added");
+	mx_move(MX_CHANGE_STRICT, "mx2.example.com", 1);
+	tap_is_str(R.reply, "secure match=mx.example.com",
+	    "strict: nothing is added");
+	mx_move(MX_CHANGE_ACCEPT_VERIFIED, "mx.evil.test", 0);
+	tap_is_str(R.reply, "secure match=mx.evil.test:mx.example.com",
+	    "accept-verified: any proved MX is added");
+	mx_move(MX_CHANGE_ACCEPT_VERIFIED, "mx.evil.test", 0);
+	probe(LEARN_PROBE_NONE, "mx.evil.test", "", 0, T0 + 4 * DAY);
+	tap_is_int(R.state, STATE_SECURE, "a failed probe never weakens a "
+	    "pin");
+	tap_ok(strstr(R.probe, "the pin holds") != NULL, "why says so");
+	invariants("probe mx_change");
+}
+
 int
 main(void)
 {
@@ -988,5 +1169,9 @@ main(void)
 	test_out_of_order();
 	test_odd_text();
 	test_words();
+	test_probe_upgrade();
+	test_probe_not_upgraded();
+	test_probe_dane();
+	test_probe_mx_change();
 	return tap_done();
 }

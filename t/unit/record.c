@@ -53,6 +53,41 @@ fill(struct record *r)
 	memcpy(r->seen, "mx1=verified", 12);
 	r->failure_len = 7;
 	memcpy(r->failure, "refused", 7);
+	r->streak_trusted = 16;
+	r->probed = 17;
+	r->probe_len = 8;
+	memcpy(r->probe, "verified", 8);
+}
+
+/* Zero the version 3 tail (the probe). */
+static void
+zero_probe(struct record *r)
+{
+	r->streak_trusted = 0;
+	r->probed = 0;
+	r->probe_len = 0;
+	memset(r->probe, 0, sizeof(r->probe));
+}
+
+/* A version 2 record (no probe tail) still decodes, tail zeroed. */
+static void
+test_version2(void)
+{
+	struct record a, b;
+	unsigned char buf[RECORD_ENCODED_MAX];
+	const char *err = NULL;
+	size_t n, tail = 4 + 8 + 2;
+
+	fill(&a);
+	zero_probe(&a);
+	n = record_encode(&a, buf, sizeof(buf));
+	buf[0] = 2;
+	tap_ok(record_decode(buf, n - tail, &b, &err),
+	    "version 2 record decodes (%s)", err ? err : "ok");
+	tap_ok(memcmp(&a, &b, sizeof(a)) == 0,
+	    "version 2 record decodes to the same fields, probe zero");
+	tap_ok(!record_decode(buf, n, &b, &err),
+	    "version 2 record with a version 3 tail is rejected");
 }
 
 /* A version 1 record (no learning tail) still decodes, tail zeroed. */
@@ -62,9 +97,10 @@ test_version1(void)
 	struct record a, b;
 	unsigned char buf[RECORD_ENCODED_MAX];
 	const char *err = NULL;
-	size_t n, tail = 3 * 8 + 2 * 4 + 3 * 2;
+	size_t n, tail = 3 * 8 + 2 * 4 + 3 * 2 + 4 + 8 + 2;
 
 	fill(&a);
+	zero_probe(&a);
 	a.streak_first = a.last_plain = a.last_failure = 0;
 	a.streak = a.streak_verified = 0;
 	a.streak_hosts_len = a.seen_len = a.failure_len = 0;
@@ -195,6 +231,7 @@ main(void)
 {
 	test_roundtrip();
 	test_version1();
+	test_version2();
 	test_corrupt();
 	test_event();
 	return tap_done();

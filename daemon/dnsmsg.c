@@ -1,0 +1,196 @@
+/*
+ * NAME
+ *	dnsmsg - the DNS answers a probe reads: MX, A/AAAA, TLSA, TXT
+ * SYNOPSIS
+ *	#include "dnsmsg.h"
+ *
+ *	int dnsmsg_parse(msg, len, type, out, err, errsz)
+ *	int dnsmsg_name_ok(name)
+ * DESCRIPTION
+ *	dnsmsg_parse() reads a DNS response of len bytes (what res_nquery()
+ *	returned, from a server the probe does not control) for a query of
+ *	type and keeps what the probe needs: the response code, the AD bit,
+ *	and of the answers of that type: MX hosts sorted by preference
+ *	(null MX noted), addresses as text, whether a TLSA record exists,
+ *	whether a TXT record is an MTA-STS one ("v=STSv1"). Answers of other
+ *	types (the CNAMEs a resolver followed) are skipped. libc's ns_*
+ *	functions walk the message with explicit bounds; we add the checks
+ *	on the data: names become lowercase without the trailing dot, and a
+ *	name with bytes no host name has is not kept (counted in skipped).
+ *	Pure: no I/O, no allocation. Returns 1, or 0 with ERR for a message
+ *	that is not a well-formed DNS response.
+ *
+ *	dnsmsg_name_ok() says whether name is a host name we can use.
+ */
+#include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dnsmsg.h"
+
+/* Letters, digits, '-', '_' and dots between non-empty labels. */
+int
+dnsmsg_name_ok(const char *name)
+{
+	size_t i, label = 0;
+
+	for (i = 0; name[i] != '\0'; i++) {
+		if (name[i] == '.') {
+			if (label == 0 || label > 63)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
+		    name[i] == '_'))
+			return 0;
+		label++;
+	}
+	return i > 0 && i <= DNSMSG_NAME_MAX && label > 0 && label <= 63;
+}
+
+/* Uncompress the name from p to end into out, lowercase, no trailing dot. */
+static int
+dnsmsg_name(const ns_msg *h, const unsigned char *p, const unsigned char *end,
+    char *out, size_t outsz)
+{
+	char buf[NS_MAXDNAME];
+	size_t n, i;
+	int used;
+
+	/* a name that runs past its RDATA is another record's bytes */
+	used = ns_name_uncompress(ns_msg_base(*h), ns_msg_end(*h), p, buf,
+	    sizeof(buf));
+	if (used < 0 || used != end - p)
+		return 0;
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	if (n >= outsz)
+		return 0;
+	for (i = 0; i <= n; i++)
+		out[i] = buf[i] >= 'A' && buf[i] <= 'Z' ? buf[i] + 32 : buf[i];
+	return 1;
+}
+
+/* Insert an MX, keeping the list sorted by preference (stable). */
+static void
+dnsmsg_mx_add(struct dnsmsg *out, unsigned pref, const char *name)
+{
+	unsigned i, at;
+
+	for (i = 0; i < out->nmx; i++)
+		if (strcmp(out->mx[i].name, name) == 0)
+			break;
+	if (i < out->nmx) {
+		if (out->mx[i].pref <= pref)
+			return;	/* the same host again, no better */
+		/* again with a better preference: it moves up */
+		memmove(&out->mx[i], &out->mx[i + 1],
+		    (out->nmx - i - 1) * sizeof(out->mx[0]));
+		out->nmx--;
+	}
+	for (at = out->nmx; at > 0 && out->mx[at - 1].pref > pref; at--)
+		;
+	if (at == DNSMSG_MX_MAX)
+		return;
+	if (out->nmx == DNSMSG_MX_MAX)
+		out->nmx--;	/* the worst one goes */
+	memmove(&out->mx[at + 1], &out->mx[at],
+	    (out->nmx - at) * sizeof(out->mx[0]));
+	out->mx[at].pref = pref;
+	memcpy(out->mx[at].name, name, strlen(name) + 1);
+	out->nmx++;
+}
+
+static void
+dnsmsg_mx(const ns_msg *h, const ns_rr *rr, struct dnsmsg *out)
+{
+	char name[DNSMSG_NAME_MAX + 1];
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	unsigned pref;
+
+	if (ns_rr_rdlen(*rr) < 3) {
+		out->skipped++;
+		return;
+	}
+	pref = (unsigned)rd[0] << 8 | rd[1];
+	if (rd[2] == 0 && ns_rr_rdlen(*rr) == 3) {
+		out->null_mx = 1;	/* "MX 0 .": the domain takes no mail */
+		return;
+	}
+	if (!dnsmsg_name(h, rd + 2, rd + ns_rr_rdlen(*rr), name,
+	    sizeof(name)) ||
+	    !dnsmsg_name_ok(name)) {
+		out->skipped++;
+		return;
+	}
+	dnsmsg_mx_add(out, pref, name);
+}
+
+static void
+dnsmsg_addr(const ns_rr *rr, int family, struct dnsmsg *out)
+{
+	size_t want = family == AF_INET ? 4 : 16;
+
+	if (ns_rr_rdlen(*rr) != want || out->naddr == DNSMSG_ADDR_MAX ||
+	    inet_ntop(family, ns_rr_rdata(*rr), out->addr[out->naddr],
+	    DNSMSG_ADDR_LEN) == NULL)
+		return;
+	out->naddr++;
+}
+
+/* An MTA-STS record: its character-strings begin with "v=STSv1". */
+static void
+dnsmsg_txt(const ns_rr *rr, struct dnsmsg *out)
+{
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	size_t n = ns_rr_rdlen(*rr);
+
+	if (n >= 8 && rd[0] >= 7 && (size_t)rd[0] + 1 <= n &&
+	    memcmp(rd + 1, "v=STSv1", 7) == 0 &&
+	    (rd[0] == 7 || rd[8] == ';' || rd[8] == ' '))
+		out->sts = 1;
+}
+
+int
+dnsmsg_parse(const unsigned char *msg, size_t len, int type,
+    struct dnsmsg *out, char *err, size_t errsz)
+{
+	ns_msg h;
+	ns_rr rr;
+	int i, n;
+
+	memset(out, 0, sizeof(*out));
+	if (len > NS_MAXMSG || ns_initparse(msg, (int)len, &h) < 0) {
+		snprintf(err, errsz, "the DNS answer is malformed");
+		return 0;
+	}
+	out->rcode = (int)ns_msg_getflag(h, ns_f_rcode);
+	out->ad = ns_msg_getflag(h, ns_f_ad) != 0;
+	n = ns_msg_count(h, ns_s_an);
+	for (i = 0; i < n; i++) {
+		if (ns_parserr(&h, ns_s_an, i, &rr) < 0) {
+			snprintf(err, errsz, "the DNS answer is malformed "
+			    "(record %d)", i + 1);
+			return 0;
+		}
+		if ((int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in)
+			continue;
+		out->answers++;
+		if (type == DNSMSG_MX)
+			dnsmsg_mx(&h, &rr, out);
+		else if (type == DNSMSG_A)
+			dnsmsg_addr(&rr, AF_INET, out);
+		else if (type == DNSMSG_AAAA)
+			dnsmsg_addr(&rr, AF_INET6, out);
+		else if (type == DNSMSG_TXT)
+			dnsmsg_txt(&rr, out);
+	}
+	return 1;
+}
