@@ -188,8 +188,9 @@ e2e_pki_make() {
 	# wrongname: ECDSA (so the logs show both key types), CA-signed,
 	# valid for the attacker's own host only.
 	e2e_pki_leaf wrongname ec mx.evil.test || exit 1
-	# tls12: an older server's RSA certificate.
-	e2e_pki_leaf tls12 rsa:2048 mx.tls12.test || exit 1
+	# tls12: an older server's RSA certificate; also valid for
+	# mx.migrate7.test, where 07's domain legitimately moves.
+	e2e_pki_leaf tls12 rsa:2048 "mx.tls12.test mx.migrate7.test" || exit 1
 	# rogue: the right name, issued by a CA the sender does not trust.
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
 		-nodes -days 2 -keyout rogue-ca.key -out rogue-ca.crt \
@@ -205,9 +206,11 @@ e2e_pki_make() {
 	)
 }
 
-# One CA-signed server certificate: e2e_pki_leaf NAME KEYTYPE DNSNAME [CA]
+# One CA-signed server certificate: e2e_pki_leaf NAME KEYTYPE DNSNAMES [CA]
+# (DNSNAMES: one or more names separated by spaces; the first is the CN).
 e2e_pki_leaf() {
-	local name=$1 keytype=$2 dns=$3 ca=${4:-ca}
+	local name=$1 keytype=$2 dns=${3%% *} ca=${4:-ca} san="" n
+	for n in $3; do san="$san${san:+,}DNS:$n"; done
 	if [ "$keytype" = ec ]; then
 		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 			-out "$name.key" || return 1
@@ -218,7 +221,7 @@ e2e_pki_leaf() {
 	openssl req -new -key "$name.key" -subj "/CN=$dns" -out "$name.csr" ||
 		return 1
 	printf '%s\n' \
-		"subjectAltName=DNS:$dns" \
+		"subjectAltName=$san" \
 		"basicConstraints=critical,CA:FALSE" \
 		"keyUsage=critical,digitalSignature,keyEncipherment" \
 		"extendedKeyUsage=serverAuth" >"$name.ext"
@@ -545,6 +548,9 @@ unix_mode = 0666
 user = $E2E_TLSPIND_USER
 idle_timeout = 60s
 EOF
+	# the probes run as $E2E_TLSPIND_USER: the PKI directory is root's
+	install -m 0644 "$E2E_PKI/ca.crt" "$E2E_TLSPIND_DIR/probe-ca.crt" ||
+		return 1
 	if e2e_tlspind_can_learn; then
 		cat >>"$E2E_TLSPIND_CONF" <<EOF
 # Learning: the learner child follows the sender's maillog_file (it is
@@ -562,6 +568,13 @@ pin_min_span = 0s
 # the next hop that same smtp(8) process (its pid, from SO_PEERCRED) asked
 # tlspind about: 04 and 06 pin only if that path works. Keep it no.
 private_mx = no
+# The active probe is off except in 07, which turns it on: 04 shows what
+# learning from the logs alone gives. When on, it checks the test world's
+# certificates with the test CA, as the sender's Postfix does.
+probe = no
+probe_cafile = $E2E_TLSPIND_DIR/probe-ca.crt
+probe_timeout = 5s
+probe_interval = 0s
 EOF
 	else
 		e2e_note "tlspind does not take log_source: it will not learn, and the scenarios that need learning skip"
@@ -669,6 +682,11 @@ e2e_query_matches() {
 	e2e_query "$1" | grep -qE -- "$2"
 }
 
+# True if one of DOMAIN's events matches the extended REGEX.
+e2e_events_match() {
+	e2e_tlspin events "$1" 2>/dev/null | grep -qE -- "$2"
+}
+
 # ---------------------------------------------------------------- learning
 
 # Scenarios that need tlspind to learn from Postfix's log call this first.
@@ -698,6 +716,23 @@ e2e_tlspind_mode() {
 	e2e_wait 10 "tlspind to reload with mode = $mode" \
 		e2e_tlspind_logged "$mark" "reloaded .*: mode = $mode," ||
 		e2e_fail "tlspind did not reload with mode = $mode: $(tail -n 5 "$E2E_TLSPIND_LOG")"
+}
+
+# Set KEY = VALUE in the config (the line must exist), reload tlspind
+# (SIGHUP) and wait until it has: e2e_tlspind_set probe yes
+e2e_tlspind_set() {
+	local key=$1 value=$2 mark
+	grep -q "^$key = " "$E2E_TLSPIND_CONF" ||
+		e2e_broken "$key is not in $E2E_TLSPIND_CONF"
+	sed -i "s|^$key = .*|$key = $value|" "$E2E_TLSPIND_CONF" ||
+		e2e_broken "cannot edit $E2E_TLSPIND_CONF"
+	mark=$(wc -l <"$E2E_TLSPIND_LOG")
+	kill -HUP "$(e2e_tlspind_pid)" || e2e_broken "cannot signal tlspind"
+	e2e_wait 10 "tlspind to reload with $key = $value" \
+		e2e_tlspind_logged "$mark" "reloaded " ||
+		e2e_fail "tlspind did not reload: $(tail -n 5 "$E2E_TLSPIND_LOG")"
+	[ "$(e2e_tlspind_setting "$key")" = "$value" ] ||
+		e2e_fail "tlspind does not have $key = $value"
 }
 
 # True if tlspind logged a line matching REGEX after line MARK of its log.
