@@ -1,6 +1,6 @@
 # t/probe/dns.sh: a private DNS server for the probe tests, without root.
 #
-# Source it, then:
+# Source it from bash (it uses $RANDOM and local), then:
 #   dns_start DIR ZONEFILE   run unbound as the current user on 127.0.0.1
 #                            at a free high port, answering the records of
 #                            ZONEFILE and NXDOMAIN for every other name;
