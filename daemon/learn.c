@@ -6,6 +6,8 @@
  *
  *	int learn_apply(r, exists, domain, obs, params, ev)
  *	int learn_expire(r, domain, now, params, ev)
+ *	void learn_probe(r, domain, probe, params, ev, nev)
+ *	int learn_wants_probe(r, obs, now, params)
  * DESCRIPTION
  *	DESIGN.md's state machine as pure functions on a record: no I/O,
  *	no clock (times come from the log), so the same log always gives
@@ -31,6 +33,16 @@
  *	transitions (at most LEARN_EVENTS_MAX: an expiry noticed late, then
  *	what the new delivery did) go to ev[], with a reason a person can
  *	read.
+ *
+ *	learn_wants_probe() says whether an observation should send the
+ *	domain to tlspind's probe: an encrypt pin not probed for
+ *	probe_interval, or a secure pin deferred at an MX not in its match
+ *	list. learn_probe() applies what the probe found (the record is
+ *	always written: it keeps the finding): an encrypt pin becomes secure
+ *	when every MX proved its name and Postfix Trusted the whole run;
+ *	DNSSEC-validated TLSA leaves the domain to Postfix's DANE; new MX
+ *	names under a secure pin are added as mx_change allows, a refusal
+ *	reported once. A probe never weakens a pin.
  */
 #include "autoconf.h"
 
@@ -194,23 +206,33 @@ learn_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The run's MX names, sorted, colon-separated: the secure match list. */
-static void
-learn_hosts_sorted(const struct record *r, char *out, size_t outsz)
+/*
+ * The names of two colon lists, sorted, without duplicates, into out
+ * (the secure match list is the run's MX names this way); 0 when it
+ * does not fit.
+ */
+static int
+learn_list_union(const char *a, const char *b, char *out, size_t outsz)
 {
-	char copy[RECORD_MATCH_MAX + 1], *names[RECORD_MATCH_MAX / 2 + 1];
+	char copy[2 * RECORD_MATCH_MAX + 2], *names[RECORD_MATCH_MAX + 1];
 	char *p, *save = NULL;
 	size_t n = 0, i, used = 0;
 
-	memcpy(copy, r->streak_hosts, r->streak_hosts_len + 1);
+	snprintf(copy, sizeof(copy), "%s:%s", a, b);
 	for (p = strtok_r(copy, ":", &save); p != NULL;
 	    p = strtok_r(NULL, ":", &save))
 		names[n++] = p;
 	qsort(names, n, sizeof(names[0]), learn_cmp);
 	out[0] = '\0';
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		if (used + strlen(names[i]) + 1 >= outsz)
+			return 0;
 		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
-		    i ? ":" : "", names[i]);
+		    used ? ":" : "", names[i]);
+	}
+	return 1;
 }
 
 /* Put "host=level" first in the evidence, dropping its older token. */
@@ -337,7 +359,8 @@ learn_pin(struct record *r, enum policy_state state, const char *names,
 		if (names != NULL)
 			snprintf(match, sizeof(match), "%s", names);
 		else
-			learn_hosts_sorted(r, match, sizeof(match));
+			(void)learn_list_union(r->streak_hosts, "", match,
+			    sizeof(match));
 		snprintf(policy, sizeof(policy), "secure match=%s", match);
 	} else
 		snprintf(policy, sizeof(policy), "encrypt");
@@ -592,31 +615,6 @@ learn_list_subset(const char *a, const char *b)
 	return 1;
 }
 
-/* Merge two sorted colon lists into out (sorted, no duplicates). */
-static int
-learn_list_union(const char *a, const char *b, char *out, size_t outsz)
-{
-	char copy[2 * RECORD_MATCH_MAX + 2], *names[RECORD_MATCH_MAX + 1];
-	char *p, *save = NULL;
-	size_t n = 0, i, used = 0;
-
-	learn_fmt(copy, sizeof(copy), "%s:%s", a, b);
-	for (p = strtok_r(copy, ":", &save); p != NULL;
-	    p = strtok_r(NULL, ":", &save))
-		names[n++] = p;
-	qsort(names, n, sizeof(names[0]), learn_cmp);
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
-			continue;
-		if (used + strlen(names[i]) + 1 >= outsz)
-			return 0;
-		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
-		    used ? ":" : "", names[i]);
-	}
-	return 1;
-}
-
 /* Keep what the probe found (and what we made of it) for tlspin why. */
 static void
 learn_probe_note(struct record *r, const struct learn_probe *pr,
@@ -788,7 +786,7 @@ learn_probe_refused(const struct record *r, const char *domain,
 	return 1;
 }
 
-int
+void
 learn_probe(struct record *r, const char *domain,
     const struct learn_probe *pr, const struct learn_params *p,
     struct record_event *ev, int *nev)
@@ -815,7 +813,6 @@ learn_probe(struct record *r, const char *domain,
 	learn_probe_note(r, pr, why);
 	if (*nev == 0)
 		*nev += learn_probe_refused(r, domain, old, pr, &ev[*nev]);
-	return LEARN_CHANGED;
 }
 
 /* Should this observation send the domain to the probe? */

@@ -73,7 +73,7 @@ int learn_apply(struct record *r, int exists, const char *domain,
     struct record_event ev[LEARN_EVENTS_MAX], int *nev);
 int learn_expire(struct record *r, const char *domain, uint64_t now,
     const struct learn_params *p, struct record_event *ev);
-int learn_probe(struct record *r, const char *domain,
+void learn_probe(struct record *r, const char *domain,
     const struct learn_probe *pr, const struct learn_params *p,
     struct record_event *ev, int *nev);
 int learn_wants_probe(const struct record *r, const struct learn_obs *o,

@@ -382,7 +382,7 @@ learner_probe(struct learner *l, const char *domain,
 		return 0;
 	if (sl->corrupt || !sl->exists)
 		return 1;	/* unpinned meanwhile: nothing to say */
-	(void)learn_probe(&sl->r, domain, pr, &l->p, ev, &nev);
+	learn_probe(&sl->r, domain, pr, &l->p, ev, &nev);
 	sl->dirty = 1;
 	l->pending++;
 	return learner_events(l, ev, nev, err, errsz);

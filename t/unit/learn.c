@@ -988,7 +988,7 @@ probe(int verdict, const char *mx, const char *verified, int dnssec,
 	snprintf(pr.note, sizeof(pr.note), "probe: %s",
 	    verdict == LEARN_PROBE_SECURE ? "secure" : "other");
 	NEV = -1;
-	(void)learn_probe(&R, DOMAIN, &pr, &P, EV, &NEV);
+	learn_probe(&R, DOMAIN, &pr, &P, EV, &NEV);
 	check_events();
 	check_record();
 }
