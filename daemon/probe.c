@@ -761,11 +761,8 @@ static int
 probe_res_init(res_state st, const struct probe_opts *o, char *err,
     size_t errsz)
 {
-	char host[64];
-	const char *colon;
-	unsigned long port = 53;
 	struct in_addr in;
-	size_t n;
+	unsigned port;
 
 	memset(st, 0, sizeof(*st));
 	if (res_ninit(st) != 0) {
@@ -780,33 +777,19 @@ probe_res_init(res_state st, const struct probe_opts *o, char *err,
 #endif
 	if (o->resolver == NULL)
 		return 1;
-	colon = strchr(o->resolver, ':');
-	n = colon ? (size_t)(colon - o->resolver) : strlen(o->resolver);
-	if (colon != NULL) {
-		char *end;
-
-		errno = 0;
-		port = strtoul(colon + 1, &end, 10);
-		if (errno || *end != '\0' || port == 0 || port > 65535)
-			n = sizeof(host);
+	if (!dnsmsg_resolver_parse(o->resolver, strlen(o->resolver), &in,
+	    &port)) {
+		res_nclose(st);
+		snprintf(err, errsz, "resolver \"%s\" is not ADDR or ADDR:PORT "
+		    "(an IPv4 address)", o->resolver);
+		return 0;
 	}
-	if (n >= sizeof(host))
-		goto bad;
-	memcpy(host, o->resolver, n);
-	host[n] = '\0';
-	if (inet_pton(AF_INET, host, &in) != 1)
-		goto bad;
 	st->nscount = 1;
 	memset(&st->nsaddr_list[0], 0, sizeof(st->nsaddr_list[0]));
 	st->nsaddr_list[0].sin_family = AF_INET;
 	st->nsaddr_list[0].sin_addr = in;
 	st->nsaddr_list[0].sin_port = htons((uint16_t)port);
 	return 1;
-bad:
-	res_nclose(st);
-	snprintf(err, errsz, "resolver \"%s\" is not ADDR or ADDR:PORT (an "
-	    "IPv4 address)", o->resolver);
-	return 0;
 }
 
 /*
@@ -1094,37 +1077,35 @@ probe_tls_proved(struct probe_result *r, const char *host,
 	return ok;
 }
 
-/* Add name to the sorted, colon-separated list (no duplicates). */
-static void
-probe_list_add(char *list, size_t listsz, const char *name)
+static int
+probe_name_cmp(const void *a, const void *b)
 {
-	char out[PROBE_POLICY_MAX + 1];
-	const char *p = list, *end;
-	size_t n = strlen(name), used = 0, m;
-	int placed = 0, c;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-	while (*p != '\0' || !placed) {
-		end = *p ? strchr(p, ':') : NULL;
-		m = *p ? (end ? (size_t)(end - p) : strlen(p)) : 0;
-		c = *p ? strncmp(name, p, m > n ? m : n) : -1;
-		if (c == 0 && m == n)
-			return;
-		if (!placed && c < 0) {
-			if (used + n + 1 >= sizeof(out))
-				return;
-			used += (size_t)snprintf(out + used, sizeof(out) - used,
-			    "%s%s", used ? ":" : "", name);
-			placed = 1;
+/*
+ * The MX names (all, or those probe_judge() found proved), sorted and
+ * colon-separated: a match list. A name that does not fit is left out.
+ */
+void
+probe_mx_names(const struct probe_result *r, int proved_only, char *out,
+    size_t outsz)
+{
+	const char *names[PROBE_MX_MAX];
+	size_t n = 0, i, used = 0, len;
+
+	for (i = 0; i < r->nmx; i++)
+		if (!proved_only || r->mx[i].proved)
+			names[n++] = r->mx[i].name;
+	qsort(names, n, sizeof(names[0]), probe_name_cmp);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (used + (used ? 1 : 0) + len >= outsz)
 			continue;
-		}
-		if (used + m + 1 >= sizeof(out))
-			return;
-		used += (size_t)snprintf(out + used, sizeof(out) - used,
-		    "%s%.*s", used ? ":" : "", (int)m, p);
-		p += m + (end != NULL);
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
+		    used ? ":" : "", names[i]);
 	}
-	if (used < listsz)
-		memcpy(list, out, used + 1);
 }
 
 /* What the servers did, over all hosts. */
@@ -1138,7 +1119,7 @@ struct probe_count {
 
 /* One host's addresses, counted; problems go to r. */
 static void
-probe_judge_mx(struct probe_result *r, const struct probe_mx *mx,
+probe_judge_mx(struct probe_result *r, struct probe_mx *mx,
     int64_t now, struct probe_count *n)
 {
 	const struct probe_addr *a;
@@ -1169,12 +1150,12 @@ probe_judge_mx(struct probe_result *r, const struct probe_mx *mx,
 			mine++;
 		}
 	}
+	mx->proved = tried > 0 && mine == tried;
 	if (tried == 0) {
 		n->unreachable++;
 		probe_problem(r, "%s: %s", mx->name, mx->error[0] ? mx->error :
 		    "no address this machine can reach");
-	} else if (mine == tried)
-		probe_list_add(r->verified, sizeof(r->verified), mx->name);
+	}
 }
 
 void
@@ -1194,6 +1175,7 @@ probe_judge(struct probe_result *r, int64_t now)
 	}
 	for (i = 0; i < r->nmx; i++)
 		probe_judge_mx(r, &r->mx[i], now, &n);
+	probe_mx_names(r, 1, r->verified, sizeof(r->verified));
 	if (n.tlsa > 0) {
 		r->verdict = PROBE_DANE;
 		probe_problem(r, "TLSA records exist: Postfix's own DANE "

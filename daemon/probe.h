@@ -69,6 +69,7 @@ struct probe_mx {
 	unsigned naddr;
 	struct probe_addr addr[PROBE_ADDR_MAX];
 	char error[PROBE_TEXT_MAX + 1];	/* no address */
+	int proved;		/* probe_judge(): every address proved it */
 };
 
 struct probe_result {
@@ -96,5 +97,7 @@ unsigned probe_default_port(enum probe_proto p, int implicit_tls);
 int probe_run(const char *domain, const struct probe_opts *o,
     struct probe_result *r);
 void probe_judge(struct probe_result *r, int64_t now);
+void probe_mx_names(const struct probe_result *r, int proved_only,
+    char *out, size_t outsz);
 
 #endif

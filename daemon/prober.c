@@ -168,29 +168,11 @@ prober_result_decode(const unsigned char *buf, size_t len,
 
 /* ------------------------------------------------------------- summary */
 
-/* Append s (and a separator) to the colon list, if it fits. */
-static void
-prober_list_add(char *list, size_t listsz, const char *s)
-{
-	size_t used = strlen(list), n = strlen(s);
-
-	if (used + 1 + n < listsz)
-		snprintf(list + used, listsz - used, "%s%s", used ? ":" : "",
-		    s);
-}
-
-static int
-prober_cmp(const void *a, const void *b)
-{
-	return strcmp((const char *)a, (const char *)b);
-}
-
 /* What the state machine needs from a probe. */
 void
 prober_summarize(const struct probe_result *res, uint64_t now,
     struct learn_probe *pr)
 {
-	char names[PROBE_MX_MAX][DNSMSG_NAME_MAX + 1];
 	size_t used, i;
 
 	memset(pr, 0, sizeof(*pr));
@@ -202,11 +184,7 @@ prober_summarize(const struct probe_result *res, uint64_t now,
 	case PROBE_DANE: pr->verdict = LEARN_PROBE_DANE; break;
 	default: pr->verdict = LEARN_PROBE_NONE; break;
 	}
-	for (i = 0; i < res->nmx; i++)
-		memcpy(names[i], res->mx[i].name, sizeof(names[i]));
-	qsort(names, res->nmx, sizeof(names[0]), prober_cmp);
-	for (i = 0; i < res->nmx; i++)
-		prober_list_add(pr->mx, sizeof(pr->mx), names[i]);
+	probe_mx_names(res, 0, pr->mx, sizeof(pr->mx));
 	if (strlen(res->verified) < sizeof(pr->verified))
 		memcpy(pr->verified, res->verified, strlen(res->verified) + 1);
 	used = (size_t)snprintf(pr->note, sizeof(pr->note), "probe: %s",
