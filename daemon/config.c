@@ -26,13 +26,13 @@
  */
 #include "autoconf.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsmsg.h"
 #include "key.h"
 #include "reply.h"
 #include "config.h"
@@ -544,26 +544,10 @@ static int
 config_set_probe_resolver(struct config *c, const char *v, size_t len,
     const char **err)
 {
-	char buf[64], *colon, *end;
 	struct in_addr in;
-	unsigned long port;
+	unsigned port;
 
-	if (len >= sizeof(buf)) {
-		*err = "expected ADDR or ADDR:PORT (an IPv4 address)";
-		return 0;
-	}
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	colon = strchr(buf, ':');
-	if (colon != NULL) {
-		*colon = '\0';
-		errno = 0;
-		port = strtoul(colon + 1, &end, 10);
-		if (errno || *end != '\0' || port == 0 || port > 65535 ||
-		    colon[1] == '\0')
-			buf[0] = '\0';
-	}
-	if (len > 0 && inet_pton(AF_INET, buf, &in) != 1) {
+	if (len > 0 && !dnsmsg_resolver_parse(v, len, &in, &port)) {
 		*err = "expected ADDR or ADDR:PORT (an IPv4 address), or "
 		    "nothing for /etc/resolv.conf";
 		return 0;

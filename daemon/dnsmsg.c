@@ -6,6 +6,7 @@
  *
  *	int dnsmsg_parse(msg, len, type, out, err, errsz)
  *	int dnsmsg_name_ok(name)
+ *	int dnsmsg_resolver_parse(s, len, addr, port)
  * DESCRIPTION
  *	dnsmsg_parse() reads a DNS response of len bytes (what res_nquery()
  *	returned, from a server the probe does not control) for a query of
@@ -21,13 +22,19 @@
  *	that is not a well-formed DNS response.
  *
  *	dnsmsg_name_ok() says whether name is a host name we can use.
+ *
+ *	dnsmsg_resolver_parse() reads the resolver a probe asks instead of
+ *	/etc/resolv.conf ("ADDR" or "ADDR:PORT", IPv4; port 53 by default),
+ *	for tlspin.conf's probe_resolver and tlspin check --resolver alike.
  */
 #include "autoconf.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnsmsg.h"
@@ -192,5 +199,31 @@ dnsmsg_parse(const unsigned char *msg, size_t len, int type,
 		else if (type == DNSMSG_TXT)
 			dnsmsg_txt(&rr, out);
 	}
+	return 1;
+}
+
+/* "ADDR" or "ADDR:PORT" (IPv4) into addr and port; 0 if it is not one. */
+int
+dnsmsg_resolver_parse(const char *s, size_t len, struct in_addr *addr,
+    unsigned *port)
+{
+	char buf[64], *colon, *end;
+	unsigned long p = 53;
+
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	colon = strchr(buf, ':');
+	if (colon != NULL) {
+		*colon = '\0';
+		errno = 0;
+		p = strtoul(colon + 1, &end, 10);
+		if (errno || *end != '\0' || p == 0 || p > 65535)
+			return 0;
+	}
+	if (inet_pton(AF_INET, buf, addr) != 1)
+		return 0;
+	*port = (unsigned)p;
 	return 1;
 }

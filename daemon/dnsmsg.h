@@ -3,6 +3,7 @@
 #define TLSPIN_DNSMSG_H
 
 #include <stddef.h>
+#include <netinet/in.h>
 
 #define DNSMSG_NAME_MAX 253	/* a host name, without the trailing dot */
 #define DNSMSG_MX_MAX 10	/* MX hosts kept, lowest preference first */
@@ -38,5 +39,7 @@ struct dnsmsg {
 int dnsmsg_parse(const unsigned char *msg, size_t len, int type,
     struct dnsmsg *out, char *err, size_t errsz);
 int dnsmsg_name_ok(const char *name);
+int dnsmsg_resolver_parse(const char *s, size_t len, struct in_addr *addr,
+    unsigned *port);
 
 #endif

@@ -32,7 +32,8 @@ FUZZ_SRC_key = daemon/key.c
 FUZZ_SRC_record = daemon/record.c daemon/policy.c
 FUZZ_SRC_reply = daemon/reply.c daemon/key.c daemon/policy.c
 FUZZ_SRC_config = t/fuzz/check-config.c t/fuzz/check-config.h \
-	daemon/config.c daemon/reply.c daemon/key.c daemon/policy.c
+	daemon/config.c daemon/reply.c daemon/key.c daemon/policy.c \
+	daemon/dnsmsg.c
 FUZZ_SRC_logparse = daemon/logparse.c
 FUZZ_SRC_correlate_load = daemon/correlate.c daemon/key.c \
 	daemon/logparse.c
