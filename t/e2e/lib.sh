@@ -708,20 +708,15 @@ e2e_tlspind_setting() {
 # wait until it logs that it runs with it. A reload also restarts the
 # learner child, which resumes from the position committed in the store.
 e2e_tlspind_mode() {
-	local mode=$1 mark
-	sed -i "s/^mode = .*/mode = $mode/" "$E2E_TLSPIND_CONF" ||
-		e2e_broken "cannot edit $E2E_TLSPIND_CONF"
-	mark=$(wc -l <"$E2E_TLSPIND_LOG")
-	kill -HUP "$(e2e_tlspind_pid)" || e2e_broken "cannot signal tlspind"
-	e2e_wait 10 "tlspind to reload with mode = $mode" \
-		e2e_tlspind_logged "$mark" "reloaded .*: mode = $mode," ||
-		e2e_fail "tlspind did not reload with mode = $mode: $(tail -n 5 "$E2E_TLSPIND_LOG")"
+	e2e_tlspind_set mode "$1" "reloaded .*: mode = $1,"
 }
 
 # Set KEY = VALUE in the config (the line must exist), reload tlspind
-# (SIGHUP) and wait until it has: e2e_tlspind_set probe yes
+# (SIGHUP), wait until it logs a line matching LOGREGEX (default: that it
+# reloaded) and check it has the setting:
+# e2e_tlspind_set KEY VALUE [LOGREGEX], e.g. e2e_tlspind_set probe yes
 e2e_tlspind_set() {
-	local key=$1 value=$2 mark
+	local key=$1 value=$2 logged=${3:-"reloaded "} mark
 	grep -q "^$key = " "$E2E_TLSPIND_CONF" ||
 		e2e_broken "$key is not in $E2E_TLSPIND_CONF"
 	sed -i "s|^$key = .*|$key = $value|" "$E2E_TLSPIND_CONF" ||
@@ -729,8 +724,8 @@ e2e_tlspind_set() {
 	mark=$(wc -l <"$E2E_TLSPIND_LOG")
 	kill -HUP "$(e2e_tlspind_pid)" || e2e_broken "cannot signal tlspind"
 	e2e_wait 10 "tlspind to reload with $key = $value" \
-		e2e_tlspind_logged "$mark" "reloaded " ||
-		e2e_fail "tlspind did not reload: $(tail -n 5 "$E2E_TLSPIND_LOG")"
+		e2e_tlspind_logged "$mark" "$logged" ||
+		e2e_fail "tlspind did not reload with $key = $value: $(tail -n 5 "$E2E_TLSPIND_LOG")"
 	[ "$(e2e_tlspind_setting "$key")" = "$value" ] ||
 		e2e_fail "tlspind does not have $key = $value"
 }
