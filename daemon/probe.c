@@ -860,9 +860,11 @@ probe_mx_addresses(res_state st, const struct probe_opts *o,
 	}
 	if (mx->naddr > 0)
 		mx->error[0] = '\0';
-	else if (mx->error[0] == '\0')
-		snprintf(mx->error, sizeof(mx->error), "%s has no address",
-		    mx->name);
+	else if (mx->error[0] == '\0') {
+		/* through err: name and error are in the same struct */
+		snprintf(err, sizeof(err), "%.180s has no address", mx->name);
+		probe_copy(mx->error, err);
+	}
 }
 
 /* The hosts to probe: MX records, the domain itself, or the one given. */
