@@ -39,7 +39,8 @@ FUZZ_SRC_correlate_load = daemon/correlate.c daemon/key.c \
 	daemon/logparse.c
 FUZZ_SRC_hints = daemon/hints.c
 FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
-	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c
+	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c \
+	daemon/certname.c daemon/config.c daemon/dnsmsg.c
 FUZZ_SRC_smtpresp = daemon/smtpresp.c
 FUZZ_SRC_certname = daemon/certname.c
 FUZZ_SRC_dnsmsg = daemon/dnsmsg.c
