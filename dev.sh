@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev"
-TEST_DEPS="postfix lmdb-utils socat jq python3 systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base"
+TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -73,6 +73,9 @@ mode = enforce
 log_source = file:$run/maillog
 pin_min_span = 0s
 EOT
+	# tlspind refuses root unless told; the demo's files are root's
+	[ "$(id -u)" -eq 0 ] && printf '%s\n' "# demo only: a real setup uses user = tlspin" \
+		"user = root" >> "$run/tlspin.conf"
 	: > "$run/maillog"
 	tl="build/tools/tlspin -c $run/tlspin.conf"
 	if [ -f "$run/tlspind.pid" ] && kill "$(cat "$run/tlspind.pid")" 2>/dev/null; then

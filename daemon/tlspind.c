@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
@@ -36,6 +37,7 @@
 #include "server.h"
 
 #define TLSPIND_OVERRIDES_MAX (CONFIG_LISTEN_MAX + 8)
+#define TLSPIND_FDS_OWN 64	/* listeners, store, learner, event loop */
 
 /* Command-line settings, re-applied over the file at every reload. */
 struct tlspind_override {
@@ -316,7 +318,13 @@ tlspind_report(struct tlspind *d, const char *failure)
 	}
 }
 
-/* Become the configured user, after binding sockets. */
+/*
+ * Become the configured user, after binding sockets: its own group and
+ * the groups /etc/group gives it (so an admin can let it read the
+ * journal or mail.log), none of root's. Root without "user" is refused:
+ * a parser bug must not become a root compromise. "user = root" is the
+ * explicit way to stay root, and is logged.
+ */
 static int
 tlspind_drop(const struct config *c, const char *file, char *err,
     size_t errsz)
@@ -324,30 +332,66 @@ tlspind_drop(const struct config *c, const char *file, char *err,
 	struct passwd *pw;
 
 	if (c->user[0] == '\0') {
-		if (geteuid() == 0)
-			log_warn("running as root: set user = tlspin in %s so "
-			    "a bug cannot become a root compromise", file);
-		return 1;
+		if (geteuid() != 0)
+			return 1;
+		snprintf(err, errsz, "refusing to run as root: set user = "
+		    "tlspin in %s (tlspind switches to it after binding its "
+		    "sockets; create it with: adduser --system --group "
+		    "tlspin), or user = root to really stay root", file);
+		return 0;
 	}
 	pw = getpwnam(c->user);
 	if (pw == NULL) {
-		snprintf(err, errsz, "user = %s: no such user", c->user);
+		snprintf(err, errsz, "user = %s: no such user (create it "
+		    "with: adduser --system --group %s)", c->user, c->user);
 		return 0;
 	}
+	if (geteuid() == pw->pw_uid) {
+		if (pw->pw_uid == 0)
+			log_warn("user = root: running as root as %s says; a "
+			    "bug in tlspind would be a root compromise", file);
+		return 1;
+	}
 	if (geteuid() != 0) {
-		if (geteuid() == pw->pw_uid)
-			return 1;
 		snprintf(err, errsz, "user = %s: cannot switch users without "
 		    "root", c->user);
 		return 0;
 	}
-	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
 		snprintf(err, errsz, "cannot become user %s: %s", c->user,
 		    strerror(errno));
 		return 0;
 	}
+	if (setuid(0) == 0) {
+		snprintf(err, errsz, "switched to user %s but could get root "
+		    "back: refusing to run", c->user);
+		return 0;
+	}
 	return 1;
+}
+
+/*
+ * Room for max_clients connections plus our own descriptors: raise the
+ * soft open-file limit up to the hard one (1024 by default would refuse
+ * clients long before max_clients), and say so when even that is short.
+ */
+static void
+tlspind_nofile(const struct config *c)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)c->max_clients + TLSPIND_FDS_OWN;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		log_warn("max_clients = %u, but only %llu file descriptors are "
+		    "allowed (hard limit): raise it (LimitNOFILE= in the "
+		    "unit, ulimit -Hn) or lower max_clients", c->max_clients,
+		    (unsigned long long)rl.rlim_cur);
 }
 
 /* Log the counters. */
@@ -398,6 +442,7 @@ tlspind_on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		tlspind_restart_only(&d->cfg, c);
 		log_set_debug(c->debug);
 		server_configure(d->srv, c);
+		tlspind_nofile(c);
 		d->cfg.mode = c->mode;
 		memcpy(c->store, d->cfg.store, sizeof(c->store));
 		learnd_reload(d->ld, c);
@@ -471,6 +516,7 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory");
 		return 0;
 	}
+	tlspind_nofile(&d->cfg);
 	n = sd_listen_fds(1);
 	if (!server_listen(d->srv, n, err, errsz) ||
 	    !tlspind_drop(&d->cfg, d->config_file, err, errsz))

@@ -23,6 +23,9 @@ TLSPIND=${TLSPIND:-tlspind}
 BENCH=${BENCH:-tlspin-bench}
 N=${1:-${LEARN_LINES:-1000000}}
 D=${BENCH_DURATION:-10}
+# tlspind refuses to run as root unless told to (user = root)
+AS_ROOT=
+[ "$(id -u)" -eq 0 ] && AS_ROOT="-o user=root"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tlspin-bench-ll.XXXXXX")
 daemon=
@@ -42,7 +45,7 @@ echo "keys: $(wc -l <"$work/keys") domains of the log"
 # start LOG: tlspind learning from LOG; sets daemon.
 start() {
 	rm -f "$work/sock"
-	"$TLSPIND" --foreground -c /dev/null --store "$work/store" \
+	"$TLSPIND" --foreground -c /dev/null $AS_ROOT --store "$work/store" \
 		--listen "unix:$work/sock" -o "log_source=file:$1" \
 		-o pin_min_span=0s 2>>"$work/daemon.log" &
 	daemon=$!

@@ -15,6 +15,9 @@
 bench_pids=
 bench_pidfiles=
 CLK_TCK=$(getconf CLK_TCK)
+# tlspind refuses to run as root unless told to (user = root)
+AS_ROOT=
+[ "$(id -u)" -eq 0 ] && AS_ROOT="-o user=root"
 
 # bench_log MESSAGE: progress on stderr, so stdout is only the report.
 bench_log() {

@@ -65,7 +65,7 @@ bench_gen_keys n "$MAIN_SIZE" "$W/misses"
 # tlspind.SIZE.sock; sets tlspind_pid.
 start_tlspind() {
 	rm -f "$W/tlspind.$1.sock"
-	bench_start "tlspind.$1" "$TLSPIND" --foreground -c "$CONF" \
+	bench_start "tlspind.$1" "$TLSPIND" --foreground -c "$CONF" $AS_ROOT \
 		--store "$W/store.$1" --listen "unix:$W/tlspind.$1.sock"
 	tlspind_pid=$server_pid
 	bench_wait_ready "$W/tlspind.$1.sock" "$tlspind_pid" "tlspind.$1"

@@ -28,7 +28,7 @@ bench_gen_keys d "$SOAK_SIZE" "$W/hits"
 "$TLSPIN" --store "$W/store" -c "$W/tlspin.conf" import "$W/policies" >"$W/import.log" 2>&1 \
 	|| { cat "$W/import.log" >&2; bench_die "tlspin import failed"; }
 
-bench_start tlspind "$TLSPIND" --foreground -c "$W/tlspin.conf" --store "$W/store" \
+bench_start tlspind "$TLSPIND" --foreground -c "$W/tlspin.conf" $AS_ROOT --store "$W/store" \
 	--listen "unix:$W/tlspind.sock"
 pid=$server_pid
 bench_wait_ready "$W/tlspind.sock" "$pid" tlspind

@@ -20,6 +20,9 @@ mkdir -p "$PFCONF"
 : > "$PFCONF/main.cf"	# postmap needs a main.cf, nothing in it
 DAEMON_PID=
 NOTIFY_PID=
+# tlspind refuses to run as root unless told to: tests run as root in CI
+AS_ROOT=
+[ "$(id -u)" -eq 0 ] && AS_ROOT="-o user=root"
 tap_n=0
 tap_failed=0
 
@@ -92,6 +95,7 @@ notify_listen() {
 	socat -u UNIX-RECV:"$NOTIFY" OPEN:"$1",append &
 	NOTIFY_PID=$!
 	wait_for test -S "$NOTIFY"
+	chmod a+w "$NOTIFY"	# a daemon that switched user still reports
 }
 
 # start_daemon [ARGS...]: run tlspind on $STORE and $SOCK, wait for READY=1.
@@ -101,7 +105,7 @@ notify_listen() {
 start_daemon() {
 	notify_listen "$T/notify.log"
 	NOTIFY_SOCKET=$NOTIFY "$TLSPIND" --foreground -c /dev/null \
-		--store "$STORE" --listen "unix:$SOCK" -o log_source=none -o probe=no "$@" \
+		--store "$STORE" --listen "unix:$SOCK" -o log_source=none -o probe=no $AS_ROOT "$@" \
 		2>>"$T/daemon.log" &
 	DAEMON_PID=$!
 	wait_for grep -q READY=1 "$T/notify.log"

@@ -9,7 +9,7 @@ pin r.test --level secure --match mx.r.test
 CONF=$T/tlspin.conf
 printf 'store = %s\nlisten = unix:%s\nmode = enforce\nlog_source = none\n' "$STORE" "$SOCK" > "$CONF"
 notify_listen "$T/notify.log"
-NOTIFY_SOCKET=$NOTIFY "$TLSPIND" --foreground -c "$CONF" 2>>"$T/daemon.log" &
+NOTIFY_SOCKET=$NOTIFY "$TLSPIND" --foreground -c "$CONF" $AS_ROOT 2>>"$T/daemon.log" &
 DAEMON_PID=$!
 wait_for grep -q READY=1 "$T/notify.log"; ok $? "started from a config file"
 pm r.test;	is "$PM_OUT" "secure match=mx.r.test" "enforce: the pin is answered"
