@@ -15,8 +15,9 @@
  *	writer) that share one end of a SOCK_SEQPACKET socket pair. Each
  *	takes one request at a time (a domain name), runs probe_run(), and
  *	sends back one message. A prober started as root drops to
- *	probe_user (nobody) with no supplementary groups first; it dies with
- *	its parent.
+ *	probe_user (nobody) with no supplementary groups first; every prober
+ *	then limits itself (64 MB of heap, 32 descriptors, no core file, no
+ *	new privileges) and dies with its parent.
  *
  *	prober_summarize() reduces a probe_result to what the state machine
  *	needs (struct learn_probe: verdict, MX names, those proved, a note).
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +48,8 @@
 #include "prober.h"
 
 #define PROBER_VERSION 1
+#define PROBER_DATA_MAX (64UL << 20)	/* heap of one prober: ~2 MB in use */
+#define PROBER_FDS_MAX 32	/* its socket pair, one TCP and one DNS socket */
 
 /* ---------------------------------------------------------------- codec */
 
@@ -235,6 +239,27 @@ prober_drop(const struct config *cfg)
 	return 1;
 }
 
+/*
+ * Bounds for a process that talks to strangers: a hostile server or DNS
+ * answer cannot make it eat the machine's memory or descriptors, leave
+ * a core file with what it read, or gain privileges through exec.
+ * (Not under ASan: its shadow memory is terabytes of address space.)
+ */
+static void
+prober_limit(void)
+{
+	struct rlimit none = { 0, 0 };
+	struct rlimit fds = { PROBER_FDS_MAX, PROBER_FDS_MAX };
+#if !defined(__SANITIZE_ADDRESS__)
+	struct rlimit data = { PROBER_DATA_MAX, PROBER_DATA_MAX };
+
+	(void)setrlimit(RLIMIT_DATA, &data);
+#endif
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)setrlimit(RLIMIT_NOFILE, &fds);
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 /* One worker: requests in, results out, until the learner goes. */
 static void
 prober_main(const struct config *cfg, int fd)
@@ -252,6 +277,7 @@ prober_main(const struct config *cfg, int fd)
 	signal(SIGPIPE, SIG_IGN);
 	if (res == NULL || !prober_drop(cfg))
 		_exit(1);
+	prober_limit();
 	prober_opts(cfg, &o);
 	for (;;) {
 		n = recv(fd, domain, sizeof(domain) - 1, 0);
