@@ -13,7 +13,8 @@
  *	no clock (times come from the log), so the same log always gives
  *	the same store and every rule can be tested on its own.
  *
- *	learn_apply() counts one delivery attempt and moves the domain:
+ *	learn_apply() counts one delivery attempt and moves the domain (a
+ *	failure for a domain without a record creates none):
  *	observing (or expired) -> encrypt once the current run has at least
  *	min_deliveries TLS deliveries spanning min_span with none in clear;
  *	-> secure instead (match = the MX names of the run) when secure_pins
@@ -559,6 +560,12 @@ learn_apply(struct record *r, int exists, const char *domain,
 	uint64_t prev_failure;
 
 	*nev = 0;
+	/* a failure teaches nothing about a domain we hold nothing for, and
+	 * must not let a flood of them (bounces to made-up domains) grow the
+	 * store: only deliveries create records */
+	if (!exists && (o->kind == LEARN_TLS_FAIL ||
+	    o->kind == LEARN_NOT_OFFERED))
+		return LEARN_UNCHANGED;
 	if (!exists)
 		learn_new(r, o->time);
 	if (r->state == STATE_MANUAL && r->level == LEVEL_NONE)

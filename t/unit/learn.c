@@ -151,8 +151,10 @@ apply(enum learn_kind kind, uint64_t t, int level, const char *host,
 	snprintf(o.reason, sizeof(o.reason), "%s", reason);
 	NEV = -1;
 	rc = learn_apply(&R, exists_, DOMAIN, &o, &P, EV, &NEV);
-	exists_ = 1;
 	check_events();
+	if (!exists_ && rc == LEARN_UNCHANGED)
+		return rc;	/* nothing was made: R is still garbage */
+	exists_ = 1;
 	check_record();
 	return rc;
 }
@@ -289,7 +291,8 @@ test_not_before(void)
 	    "a domain pinned on its first delivery: one event from observing");
 
 	fresh();
-	cert_fail(T0);
+	tls(T0, TLSLEVEL_TRUSTED, "mx.example.com");
+	cert_fail(T0 + 1);
 	not_offered(T0 + DAY);
 	cert_fail(T0 + 2 * DAY);
 	tap_ok(R.state == STATE_OBSERVING && R.streak == 0 && NEV == 0,
@@ -338,6 +341,13 @@ test_not_offered(void)
 	tls(T0 + DAY + 100, TLSLEVEL_TRUSTED, "mx.example.com");
 	tap_is_int(R.state, STATE_OBSERVING,
 	    "one TLS delivery after it: observing");
+
+	fresh();
+	tap_is_int(not_offered(T0), LEARN_UNCHANGED,
+	    "a failure for a domain without a record: nothing to write");
+	tap_is_int(cert_fail(T0 + 1), LEARN_UNCHANGED,
+	    "a certificate failure neither");
+	tap_ok(NEV == 0, "and no event");
 
 	fresh();
 	pin_encrypt(T0);
