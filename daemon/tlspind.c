@@ -573,7 +573,7 @@ main(int argc, char **argv)
 	/* after the report: the learner must not hold the starter's stdio */
 	learnd_start(d->ld);
 	(void)sd_notify(0, "READY=1\nSTATUS=Answering policy queries");
-	rc = sd_event_loop(d->ev);
+	rc = server_run(d->srv);
 	learnd_free(d->ld);
 	tlspind_log_stats(d);
 	server_stats_save(d->srv);
