@@ -597,7 +597,11 @@ server_conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->nconns--;
-	close(c->fd);		/* also leaves srv->epfd */
+	/* leave srv->epfd explicitly: close() alone does not while a copy of
+	 * the descriptor lives on (a learner just forked holds copies until
+	 * it closes them), and the next event would use the freed conn */
+	(void)epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
 	free(c->in);
 	free(c->out);
 	free(c);
