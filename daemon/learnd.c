@@ -24,7 +24,10 @@
  *	The child follows log_source: the journal (sd-journal, trusting only
  *	entries written by Postfix's smtp(8)) or a file followed across
  *	rotation, feeds the learner in slices of at most LEARND_SLICE lines
- *	and commits after each slice, with the position, in one transaction.
+ *	and commits after each slice, with the position, in one transaction;
+ *	the transitions of the slice are logged once it is committed. A
+ *	commit that fails (a full file system, a full map) ends the child:
+ *	the parent's restart, with its backoff, is the retry.
  *	Every LEARND_EXPIRE_EVERY it turns learned pins past their expiry
  *	into expired. SIGTERM commits and exits.
  */
@@ -67,6 +70,7 @@
 #define LEARND_NICE 10		/* the learner's CPU priority (nice) */
 #define LEARND_PROBE_QUEUE 256	/* domains waiting for a probe */
 #define LEARND_PROBERS_MAX 16
+#define LEARND_EVENTS 65536	/* bytes of transition lines per commit */
 
 /* ------------------------------------------------------------ the parent */
 
@@ -97,6 +101,9 @@ struct learnd_child {
 	sd_event_source *drain;
 	uint64_t uncommitted;	/* lines read since the last commit */
 	unsigned bad_entries;	/* unreadable journal entries in a row */
+	char events[LEARND_EVENTS];	/* transitions to log after the commit */
+	size_t evlen;
+	unsigned evmore;	/* transitions that did not fit */
 	unsigned char hbuf[HINTS_WIRE_MAX];
 	/* probes: requests wait in queue, at most nprobers in flight */
 	int probe_fd[2];	/* ours, the probers' (kept to restart one) */
@@ -109,12 +116,43 @@ struct learnd_child {
 	unsigned char pbuf[PROBER_MSG_MAX];
 };
 
-/* Every transition goes to the daemon's log too: admins watch it. */
+/*
+ * Every transition goes to the daemon's log too: admins watch it. Not as
+ * it happens but once it is committed: a batch whose commit fails (a full
+ * disk) is read again by the next learner, and "pinned: ... Postfix now
+ * gets encrypt" would be logged for each try although Postfix got nothing.
+ * The lines wait in k->events, NUL-separated, up to LEARND_EVENTS bytes.
+ */
 static void
 learnd_on_event(void *arg, const struct record_event *e)
 {
-	(void)arg;
-	log_info("%s: %s", e->domain, e->reason);
+	struct learnd_child *k = arg;
+	size_t room = LEARND_EVENTS - k->evlen;
+	int n;
+
+	n = snprintf(k->events + k->evlen, room, "%s: %s", e->domain,
+	    e->reason);
+	if (n < 0 || (size_t)n >= room) {
+		k->evmore++;
+		return;
+	}
+	k->evlen += (size_t)n + 1;
+}
+
+/* Log the transitions held for a commit that succeeded, or drop them. */
+static void
+learnd_events_done(struct learnd_child *k, int committed)
+{
+	size_t off;
+
+	for (off = 0; committed && off < k->evlen;
+	    off += strlen(k->events + off) + 1)
+		log_info("%s", k->events + off);
+	if (committed && k->evmore > 0)
+		log_info("learner: and %u more transitions (tlspin events "
+		    "lists them)", k->evmore);
+	k->evlen = 0;
+	k->evmore = 0;
 }
 
 /* Take every hint the parent sent; they must precede the log lines. */
@@ -177,6 +215,7 @@ learnd_commit(struct learnd_child *k)
 		exit(1);
 	}
 	k->uncommitted = 0;
+	learnd_events_done(k, 1);
 	return 1;
 }
 
@@ -208,7 +247,7 @@ learnd_one(struct learnd_child *k)
 		    sizeof(err));
 	}
 	if (rc < 0 || !ok) {
-		log_err("learner: %s", err);
+		log_err("learner: %s; restarting from the last commit", err);
 		exit(1);
 	}
 	k->uncommitted += rc == 1;
@@ -248,9 +287,12 @@ learnd_on_expire(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct learnd_child *k = arg;
 	char err[STORE_ERR_MAX];
+	int ok;
 
 	learnd_commit(k);
-	if (!learner_expire(k->l, (uint64_t)time(NULL), err, sizeof(err)))
+	ok = learner_expire(k->l, (uint64_t)time(NULL), err, sizeof(err));
+	learnd_events_done(k, ok);
+	if (!ok)
 		log_warn("learner: expiry check failed: %s", err);
 	return sd_event_source_set_time(s, usec + LEARND_EXPIRE_EVERY);
 }
@@ -529,7 +571,7 @@ learnd_child_setup(struct learnd_child *k)
 		return 0;
 	}
 	learner_set_hint(k->l, hints_find, k->hints);
-	learner_set_event_fn(k->l, learnd_on_event, NULL);
+	learner_set_event_fn(k->l, learnd_on_event, k);
 	if (sd_event_new(&k->ev) < 0 ||
 	    sd_event_add_signal(k->ev, NULL, SIGTERM, learnd_on_term, k) < 0 ||
 	    sd_event_add_signal(k->ev, NULL, SIGINT, learnd_on_term, k) < 0 ||

@@ -34,8 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "store.h"
+
+#define STORE_FULL_BELOW (1024 * 1024)	/* free bytes: a full file system */
 
 struct store {
 	MDB_env *env;
@@ -78,8 +81,13 @@ store_hint(int rc)
 		return " (run as the user that owns the store, or use --store)";
 	case ENOENT:
 		return " (start tlspind once, or pin a domain, to create it)";
+	case ENOSPC:
+		return " (the file system that holds the store is full: free "
+		    "space on it)";
 	case MDB_MAP_FULL:
-		return " (the store reached its map size)";
+		return " (the store reached its map size: raise "
+		    "TLSPIN_MAP_SIZE_MB in the environment of tlspind and "
+		    "tlspin, then restart tlspind)";
 	case MDB_INVALID:
 	case MDB_CORRUPTED:
 		return " (not an LMDB store, or damaged: restore it from a "
@@ -737,12 +745,31 @@ store_txn_meta_put(struct store_txn *t, const char *name, const void *val,
 	return 1;
 }
 
+/*
+ * LMDB reports a short write(2) of its pages, the way a file system that
+ * fills up mid-commit shows itself, as EIO ("short write, filesystem
+ * full?" in its source), and only a write that wrote nothing as ENOSPC.
+ * Tell the admin what it is: ENOSPC when the store's file system has
+ * (almost) no room left for us.
+ */
+static int
+store_commit_errno(const struct store *s, int rc)
+{
+	struct statvfs fs;
+
+	if (rc == EIO && statvfs(s->dir, &fs) == 0 &&
+	    (uint64_t)fs.f_bavail * fs.f_frsize < STORE_FULL_BELOW)
+		return ENOSPC;
+	return rc;
+}
+
 /* Commit the write transaction; the handle is freed either way. */
 int
 store_commit(struct store_txn *t, char *err, size_t errsz)
 {
 	int rc = mdb_txn_commit(t->txn);
 
+	rc = rc == 0 ? 0 : store_commit_errno(t->s, rc);
 	if (rc != 0)
 		store_errf(err, errsz, "cannot commit to store %s: %s%s",
 		    t->s->dir, mdb_strerror(rc), store_hint(rc));

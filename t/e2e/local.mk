@@ -17,7 +17,8 @@ E2E_SCENARIOS = \
 	t/e2e/04-learn-pin.sh \
 	t/e2e/05-daemon-down.sh \
 	t/e2e/06-observe-mode.sh \
-	t/e2e/07-mx-migration.sh
+	t/e2e/07-mx-migration.sh \
+	t/e2e/08-postfix-restart.sh
 
 # Real Postfix 3.7 logs of one run (E2E_CAPTURE), for the log parser tests.
 E2E_CAPTURED = \
