@@ -21,16 +21,7 @@ e2e_expect_tls Verified
 
 # On-path attacker: mx.good.test's address now leads to a server that
 # does not offer STARTTLS.
-e2e_note "attack: mx.good.test -> 127.0.0.5 (no STARTTLS)"
-e2e_dns_a mx.good.test 127.0.0.5
-mark=$(e2e_mark)
-e2e_send "during@$domain"
-held=$E2E_MSGID
-e2e_expect_delivery "during@$domain" "$mark" deferred 4.7.4
-e2e_expect_match "$E2E_DELIVERY" \
-	'status=deferred \(TLS is required, but was not offered by host mx\.good\.test\[127\.0\.0\.5\]\)' \
-	"deferral"
-e2e_queued "during@$domain" || e2e_fail "<during@$domain> is not in the queue"
+e2e_strip_attack "$domain"
 e2e_note "queue: $(e2e_queue_entry "during@$domain")"
 
 # The same attack on a domain without a pin: delivered in clear.

@@ -780,6 +780,24 @@ e2e_learner_caught_up() {
 
 E2E_SEQ=0
 
+# e2e_strip_attack DOMAIN: the on-path attacker of 02 and 08:
+# mx.good.test's address now leads to a server that does not offer
+# STARTTLS. A message to during@DOMAIN must be deferred 4.7.4, with
+# Postfix's reason, and stay queued. Sets mark (before the send) and held
+# (its queue id).
+e2e_strip_attack() {
+	e2e_note "attack: mx.good.test -> 127.0.0.5 (no STARTTLS)"
+	e2e_dns_a mx.good.test 127.0.0.5
+	mark=$(e2e_mark)
+	e2e_send "during@$1"
+	held=$E2E_MSGID
+	e2e_expect_delivery "during@$1" "$mark" deferred 4.7.4
+	e2e_expect_match "$E2E_DELIVERY" \
+		'status=deferred \(TLS is required, but was not offered by host mx\.good\.test\[127\.0\.0\.5\]\)' \
+		"deferral"
+	e2e_queued "during@$1" || e2e_fail "<during@$1> is not in the queue"
+}
+
 # Inject one message for RCPT through the sender's sendmail. Sets
 # E2E_MSGID to its Message-ID (without the angle brackets).
 e2e_send() {
