@@ -780,6 +780,20 @@ e2e_learner_caught_up() {
 
 E2E_SEQ=0
 
+# e2e_expect_released RCPT HELD LEVEL: once an attack is over, a flush
+# delivers the held message HELD to RCPT: sent 2.0.0 over a LEVEL
+# (Verified, Trusted) TLS connection, received by the good server, and
+# no longer queued.
+e2e_expect_released() {
+	local mark
+	mark=$(e2e_mark)
+	e2e_flush
+	e2e_expect_delivery "$1" "$mark" sent 2.0.0
+	e2e_expect_tls "$3"
+	e2e_expect_received good "$2"
+	e2e_queued "$1" && e2e_fail "<$1> still queued"
+}
+
 # e2e_strip_attack DOMAIN: the on-path attacker of 02 and 08:
 # mx.good.test's address now leads to a server that does not offer
 # STARTTLS. A message to during@DOMAIN must be deferred 4.7.4, with
