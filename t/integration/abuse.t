@@ -98,16 +98,20 @@ bench_check quiet
 rss_check quiet after
 
 # --- 5000 connections, then 1000 over max_clients ---------------------------
+# hold_line KEY: wait (30 s at most) for the hold client's KEY= line
+hold_line() {
+	i=0
+	while ! grep -q "^$1=" "$T/hold.out" && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 fds0=$(fds)
 mkfifo "$T/hold.in"
 "$ABUSE" hold $HOLD good.test "$SOCK" <"$T/hold.in" >"$T/hold.out" 2>&1 &
 HOLD_PID=$!
 exec 3>"$T/hold.in"
-i=0
-while ! grep -q '^held=' "$T/hold.out" && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+hold_line held
 h=$(grep '^held=' "$T/hold.out")
 note "hold: $h"
 check "hold: $HOLD connections accepted and answered" \
@@ -140,11 +144,7 @@ wait "$STORM_PID"
 note "refusal storm: idle_reopened=$(kv idle_reopened "$(cat "$T/storm.bench")")"
 bench_check hold
 echo >&3
-i=0
-while ! grep -q '^served=' "$T/hold.out" && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+hold_line served
 s=$(grep '^served=' "$T/hold.out")
 note "hold after the refusals: $s"
 check "hold: all $HOLD held connections are still served" \
