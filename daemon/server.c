@@ -522,8 +522,7 @@ server_conn_write(struct conn *c)
  * fd: a request costs one epoll_wait, one read and one write, as in the
  * simplest server. (Run by sd-event as one source among others, each
  * request also paid sd-event's own epoll_wait, a gettid and its
- * bookkeeping: about a tenth of the throughput.) One read transaction
- * serves every lookup of a wakeup.
+ * bookkeeping.) One read transaction serves every lookup of a wakeup.
  */
 static void
 server_wait(struct server *srv)
