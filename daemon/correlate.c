@@ -29,7 +29,9 @@
  *	The next hop is what the pid asked tlspind (the hint function, fed
  *	from SO_PEERCRED), unless that was an IP address. Without a hint:
  *	a relay at a loopback or private address (a content filter, a LAN
- *	relayhost) says nothing about the recipient domain's TLS and counts
+ *	relayhost; IPv4 or IPv6 in any spelling inet_pton reads, and an
+ *	IPv4 one inside IPv6: mapped ::ffff:10.0.0.1, NAT64 64:ff9b::/96,
+ *	6to4) says nothing about the recipient domain's TLS and counts
  *	for nothing, unless private_mx says port 25 there is a real MX (test
  *	networks, partners over a VPN); a relay on port 25 is the recipient
  *	domain's MX; on another port it is a relayhost or [host]:port
@@ -186,36 +188,106 @@ found:
 	return p;
 }
 
-/* A loopback, private or link-local address: a local hop, not an MX. */
+/*
+ * The IPv4 address that the IPv6 address a stands for, into v4: the
+ * IPv4-mapped ::ffff:0:0/96, the deprecated IPv4-compatible ::/96 (but
+ * not :: or ::1), NAT64's well-known prefix 64:ff9b::/96 (RFC 6052) and
+ * 6to4's 2002::/16 (RFC 3056). 0: a native IPv6 address.
+ */
+static int
+correlate_addr_embedded(const unsigned char *a, unsigned char *v4)
+{
+	static const unsigned char mapped[12] =
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const unsigned char nat64[12] =
+	    { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const unsigned char zero[12];
+
+	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0 ||
+	    (memcmp(a, zero, 12) == 0 && (a[12] | a[13] | a[14]) != 0)) {
+		memcpy(v4, a + 12, 4);
+		return 1;
+	}
+	if (a[0] == 0x20 && a[1] == 0x02) {
+		memcpy(v4, a + 2, 4);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The IPv4 address that addr is or embeds into v4 (1), or addr as an
+ * IPv6 address into v6 (0); -1 when addr is not an address at all.
+ */
+static int
+correlate_addr_parse(const char *addr, unsigned char *v4, unsigned char *v6)
+{
+	if (inet_pton(AF_INET, addr, v4) == 1)
+		return 1;
+	if (inet_pton(AF_INET6, addr, v6) != 1)
+		return -1;
+	return correlate_addr_embedded(v6, v4);
+}
+
+/* A loopback, unspecified, private, link-local or shared (CGN) IPv4. */
+static int
+correlate_v4_local(const unsigned char *a)
+{
+	return a[0] == 127 || a[0] == 10 || a[0] == 0 ||
+	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	    (a[0] == 192 && a[1] == 168) ||
+	    (a[0] == 169 && a[1] == 254) ||
+	    (a[0] == 100 && (a[1] & 0xc0) == 64);
+}
+
+/* Loopback ::1, unspecified ::, link-local fe80::/10, site-local
+ * fec0::/10, unique local fc00::/7 or multicast ff00::/8. */
+static int
+correlate_v6_local(const unsigned char *a)
+{
+	static const unsigned char zero[15];
+
+	return (memcmp(a, zero, 15) == 0 && a[15] <= 1) ||
+	    (a[0] == 0xfe && (a[1] & 0x80) == 0x80) ||
+	    (a[0] & 0xfe) == 0xfc || a[0] == 0xff;
+}
+
+/*
+ * A loopback, private or link-local address, in any spelling inet_pton
+ * reads, and an IPv4 one inside an IPv6 address (mapped, NAT64, 6to4):
+ * a local hop, not an MX.
+ */
 int
 correlate_addr_local(const char *addr)
 {
-	unsigned char a[16];
+	unsigned char v4[4], v6[16];
 
-	if (inet_pton(AF_INET, addr, a) == 1)
-		return a[0] == 127 || a[0] == 10 || a[0] == 0 ||
-		    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-		    (a[0] == 192 && a[1] == 168) ||
-		    (a[0] == 169 && a[1] == 254) ||
-		    (a[0] == 100 && (a[1] & 0xc0) == 64);
-	if (inet_pton(AF_INET6, addr, a) != 1)
+	switch (correlate_addr_parse(addr, v4, v6)) {
+	case 1:
+		return correlate_v4_local(v4);
+	case 0:
+		return correlate_v6_local(v6);
+	default:
 		return 1;	/* not an address at all: not an MX either */
-	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		char v4[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, a + 12, v4, sizeof(v4));
-		return correlate_addr_local(v4);
 	}
-	return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0 ||
-	    (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
-/* A loopback address, where content filters listen. */
+/* A loopback address (127/8, ::1, or 127/8 inside IPv6), where content
+ * filters listen. */
 static int
 correlate_loopback(const char *addr)
 {
-	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
-	    strncmp(addr, "::ffff:127.", 11) == 0;
+	static const unsigned char one[16] = { [15] = 1 };
+	unsigned char v4[4], v6[16];
+
+	switch (correlate_addr_parse(addr, v4, v6)) {
+	case 1:
+		return v4[0] == 127;
+	case 0:
+		return memcmp(v6, one, 16) == 0;
+	default:
+		return 0;
+	}
 }
 
 /* An IPv4 literal ("[192.0.2.1]:25" as a next hop): not a domain. */

@@ -325,6 +325,15 @@ test_hops(void)
 	got = feed(sent(500, "AB16", "u@example.com", "localhost", "::1",
 	    25), T0 + 4);
 	tap_is_int(got, 0, "port 25 at ::1: nothing");
+	got = feed(sent(500, "AB17", "u@example.com", "mx.lan",
+	    "64:ff9b::a00:1", 25), T0 + 5);
+	tap_is_int(got, 0, "port 25 at NAT64 of 10.0.0.1: nothing");
+	got = feed(sent(500, "AB18", "u@example.com", "localhost",
+	    "::ffff:7f00:1", 25), T0 + 6);
+	tap_is_int(got, 0, "port 25 at ::ffff:7f00:1: nothing");
+	got = feed(sent(500, "AB19", "u@example.com", "mx.lan",
+	    "fec0::25", 25), T0 + 7);
+	tap_is_int(got, 0, "port 25 at site-local fec0::25: nothing");
 
 	reset(1);
 	got = feed(sent(500, "AB12", "u@example.com", "127.0.0.1", "127.0.0.1",
@@ -431,6 +440,15 @@ test_hints(void)
 	got = feed(sent(800, "H5", "u@rcpt.example", "mx.other.example",
 	    "192.0.2.80", 25), T0 + 9);
 	tap_is_int(got, 0, "a hint that is no domain name: nothing");
+	hint_key = "nexthop.example";
+	got = feed(sent(800, "H6", "u@rcpt.example", "localhost",
+	    "::ffff:7f00:1", 10024), T0 + 10);
+	tap_is_int(got, 0, "a content filter at ::ffff:7f00:1:10024: nothing, "
+	    "whatever the hint");
+	got = feed(sent(800, "H7", "u@rcpt.example", "localhost",
+	    "0:0:0:0:0:0:0:1", 10024), T0 + 11);
+	tap_is_int(got, 0, "a content filter at 0:0:0:0:0:0:0:1:10024: "
+	    "nothing");
 	correlate_set_hint(C, NULL, NULL);
 }
 
@@ -895,6 +913,17 @@ test_addr_local(void)
 		{ "fd12:3456::1", 1 }, { "2001:db8::25", 0 },
 		{ "::ffff:10.0.0.1", 1 }, { "::ffff:192.0.2.1", 0 },
 		{ "mx.example.com", 1 }, { "", 1 }, { "1.2.3", 1 },
+		/* every spelling inet_pton reads, and IPv4 inside IPv6 */
+		{ "::ffff:127.0.0.1", 1 }, { "::ffff:7f00:1", 1 },
+		{ "0:0:0:0:0:ffff:a00:1", 1 }, { "::FFFF:192.168.1.1", 1 },
+		{ "0:0:0:0:0:0:0:1", 1 }, { "::", 1 }, { "::10.0.0.1", 1 },
+		{ "::192.0.2.1", 0 },
+		{ "64:ff9b::a00:1", 1 }, { "64:ff9b::10.0.0.1", 1 },
+		{ "64:ff9b::7f00:1", 1 }, { "64:ff9b::c0a8:101", 1 },
+		{ "64:ff9b::c000:201", 0 }, { "64:ff9b::8.8.8.8", 0 },
+		{ "2002:a00:1::1", 1 }, { "2002:c000:201::1", 0 },
+		{ "fec0::1", 1 }, { "febf::1", 1 }, { "FE80::1", 1 },
+		{ "ff02::1", 1 }, { "fbff::1", 0 }, { "2001:db8::", 0 },
 	};
 	size_t i;
 
