@@ -43,6 +43,10 @@
  *	that one would skip its first lines without a word.
  *
  *	A missing PATH is not an error: tail_next returns 0 until it exists.
+ *	A symbolic link at PATH (or PATH.1) is: files are opened with
+ *	O_NOFOLLOW, since whoever can write the link's directory could
+ *	aim the learner, perhaps root, at any file; the error names the
+ *	link, its target and the fix (name the real file).
  *	A line without '\n' at the end of the file is kept until the rest
  *	arrives, since syslog may write one line in more than one write(2).
  *
@@ -195,20 +199,44 @@ tail_head_of(int fd, const char *name, uint64_t offset, uint64_t *head,
 	return 1;
 }
 
+/* The error for NAME, a symbolic link that open refused to follow. */
+static void
+tail_link_error(const char *name, char *err, size_t errsz)
+{
+	char target[TAIL_PATH_MAX];
+	ssize_t n;
+
+	n = readlink(name, target, sizeof(target) - 1);
+	if (n < 0)
+		n = 0;
+	target[n] = '\0';
+	tail_errf(err, errsz, "log file %s is a symbolic link to %s: "
+	    "tlspind does not follow links, since whoever can write the "
+	    "link's directory could make it read any file (set log_source "
+	    "to the file syslog writes, e.g. log_source = file:%s)", name,
+	    n > 0 ? target : "(unreadable)", n > 0 && target[0] == '/' ?
+	    target : "/var/log/mail.log");
+}
+
 /*
- * Open NAME for reading. The fd, or -1 when NAME does not exist (no
- * error), or -2 with ERR.
+ * Open NAME for reading, never through a symbolic link. The fd, or -1
+ * when NAME does not exist (no error), or -2 with ERR.
  */
 static int
 tail_openfile(const char *name, struct stat *sb, char *err, size_t errsz)
 {
 	int fd, e;
 
-	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 	if (fd == -1) {
 		e = errno;
 		if (e == ENOENT)
 			return -1;
+		if (e == ELOOP && lstat(name, sb) == 0 &&
+		    S_ISLNK(sb->st_mode)) {
+			tail_link_error(name, err, errsz);
+			return -2;
+		}
 		tail_errf(err, errsz, "cannot open log file %s: %s%s", name,
 		    strerror(e), tail_hint(e));
 		return -2;
@@ -458,7 +486,8 @@ tail_check(struct tail *t, char *err, size_t errsz)
 	struct stat sb;
 	int e;
 
-	if (stat(t->path, &sb) == -1) {
+	/* lstat: a link put at PATH is another file, refused on opening */
+	if (lstat(t->path, &sb) == -1) {
 		e = errno;
 		if (e == ENOENT)
 			return 0;	/* renamed, not yet created */

@@ -330,7 +330,7 @@ test_rotate(void)
 }
 
 /*
- * Fault injection: the follower's stat(2) of PATH comes here (this
+ * Fault injection: the follower's lstat(2) of PATH comes here (this
  * definition takes the place of libc's in the test program), so a test
  * can append to the old file in the instant between the follower's
  * last read and its look at PATH, a window no schedule can hit.
@@ -346,6 +346,17 @@ stat(const char *restrict name, struct stat *restrict sb)
 		late_fd = -1;
 	}
 	return fstatat(AT_FDCWD, name, sb, 0);
+}
+
+/* The same for lstat(2), which tail uses to look at PATH. */
+int
+lstat(const char *restrict name, struct stat *restrict sb)
+{
+	if (late_fd != -1) {
+		put(late_fd, late_data, strlen(late_data));
+		late_fd = -1;
+	}
+	return fstatat(AT_FDCWD, name, sb, AT_SYMLINK_NOFOLLOW);
 }
 
 /* Lines written after our last read of the old file, just before we
@@ -825,6 +836,45 @@ test_errors(void)
 	clean();
 }
 
+/* A symbolic link at PATH is refused, at the start and after rotation. */
+static void
+test_symlink(void)
+{
+	char p[512], rp[512], op[512];
+	const char *path = at(p, sizeof(p), "mail.log");
+	const char *real = at(rp, sizeof(rp), "real.log");
+	const char *other = at(op, sizeof(op), "other.log");
+	struct tail *t = NULL;
+	const char *line;
+	size_t len;
+	int r, cut;
+
+	append(real, "a\n");
+	if (symlink(real, path) != 0)
+		abort();
+	r = tail_open(&t, path, NULL, NULL, 0, err, sizeof(err));
+	tap_ok(r == -1 && t == NULL && strstr(err, "symbolic link") &&
+	    strstr(err, real) && strstr(err, "log_source"),
+	    "a link at PATH is refused, naming its target and the fix: %s",
+	    err);
+	unlink(path);
+
+	append(path, "b\n");
+	append(other, "c\n");
+	r = tail_open(&t, path, NULL, NULL, 0, err, sizeof(err));
+	tap_ok(r == 0 && tail_next(t, &line, &len, &cut, err,
+	    sizeof(err)) == 1 && len == 1 && line[0] == 'b', "a real file "
+	    "is followed");
+	if (rename(path, at(rp, sizeof(rp), "mail.log.1")) != 0 ||
+	    symlink(other, path) != 0)
+		abort();
+	r = tail_next(t, &line, &len, &cut, err, sizeof(err));
+	tap_ok(r == -1 && strstr(err, "symbolic link"), "a link put at PATH "
+	    "by a rotation is refused: %s", err);
+	tail_close(t);
+	clean();
+}
+
 /* --- property test -------------------------------------------------- */
 
 /* xorshift64*: reproducible from the seed alone. */
@@ -1239,6 +1289,7 @@ main(void)
 	test_long();
 	test_missing();
 	test_errors();
+	test_symlink();
 	test_property();
 	clean();
 	rc = rmdir(tmpdir);
