@@ -22,6 +22,12 @@
  *	when there is no record, no reply (observing) or the reply expired,
  *	and STORE_ERROR, never NOTFOUND, when LMDB or the record fails.
  *
+ *	store_open() refuses a store directory, or data file, that another
+ *	user owns or that its group or others may write, for reading too:
+ *	whoever can write the store can unpin a domain, so neither what
+ *	tlspind answers from it nor what tlspin shows of it can be trusted.
+ *	One that root owns is accepted: root can write anything anyway.
+ *
  *	Errors are written to err as sentences naming the store and the
  *	cause, ready for a person.
  */
@@ -29,12 +35,14 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -197,6 +205,62 @@ store_open_dbs(struct store *s, char *err, size_t errsz)
 	return 1;
 }
 
+/* The name of user uid, or "uid N" in buf. */
+static const char *
+store_user(uid_t uid, char *buf, size_t bufsz)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		return pw->pw_name;
+	snprintf(buf, bufsz, "uid %lu", (unsigned long)uid);
+	return buf;
+}
+
+/*
+ * Refuse path (the store directory or its data file) when someone other
+ * than us or root could write it: its owner is another user, or its
+ * group or others may write. 1: fine or missing (LMDB says why), 0: ERR.
+ */
+static int
+store_check_owner(const char *dir, const char *path, char *err,
+    size_t errsz)
+{
+	struct stat sb;
+	char owner[32], me[32], why[128];
+	uid_t uid = geteuid();
+
+	if (stat(path, &sb) != 0)
+		return 1;
+	if (sb.st_uid != uid && sb.st_uid != 0)
+		snprintf(why, sizeof(why), "not by %s%s, whom this runs as: "
+		    "that user", uid == 0 ? "" : "root or by ", store_user(uid,
+		    me, sizeof(me)));
+	else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		snprintf(why, sizeof(why), "so its group or others may write "
+		    "it and");
+	else
+		return 1;
+	store_errf(err, errsz, "refusing store %s: %s is owned by %s with "
+	    "mode %04o, %s could forge or remove pins (fix: chown tlspin: "
+	    "%s; chmod 0750 %s; with the user tlspind runs as)", dir, path,
+	    store_user(sb.st_uid, owner, sizeof(owner)),
+	    (unsigned)(sb.st_mode & 07777), why, dir, dir);
+	return 0;
+}
+
+/* The store directory and its data file are ours (or root's) alone. */
+static int
+store_check_dir(const char *dir, char *err, size_t errsz)
+{
+	char data[4200];
+
+	if (!store_check_owner(dir, dir, err, errsz))
+		return 0;
+	snprintf(data, sizeof(data), "%s/data.mdb", dir);
+	return store_check_owner(dir, data, err, errsz);
+}
+
 /* Open the store in dir; see the file header. */
 int
 store_open(struct store **out, const char *dir, int flags, char *err,
@@ -225,6 +289,10 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 	    errno != EEXIST) {
 		store_errf(err, errsz, "cannot create store directory %s: "
 		    "%s%s", dir, strerror(errno), store_hint(errno));
+		free(s);
+		return 0;
+	}
+	if (!store_check_dir(dir, err, errsz)) {
 		free(s);
 		return 0;
 	}

@@ -88,4 +88,47 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 else
 	ok 0 "# SKIP permission test needs root and setpriv"
 fi
+# a store that others may write: refused, for reading too (whoever can
+# write it can unpin a domain)
+STORE=$T/open
+pin o.test --level encrypt
+chmod 0777 "$STORE"
+"$TLSPIN" --store "$STORE" show o.test >/dev/null 2>"$T/err"
+is "$?" 3 "a world-writable store: tlspin show exits 3"
+like "$(cat "$T/err")" "refusing store $STORE: $STORE is owned by" "names the store"
+like "$(cat "$T/err")" "mode 0777" "and the mode found"
+like "$(cat "$T/err")" "chown tlspin: $STORE; chmod 0750 $STORE" "and the fix"
+"$TLSPIN" --store "$STORE" pin o2.test --level encrypt 2>"$T/err"
+is "$?" 3 "tlspin pin refuses it too"
+start_daemon
+pm o.test
+like "$PM_ERR" "temporary error" "tlspind on a world-writable store: TEMP"
+like "$(cat "$T/daemon.log")" "refusing store $STORE" "and logs why"
+stop_daemon
+chmod 0750 "$STORE"
+chmod 0666 "$STORE/data.mdb"
+"$TLSPIN" --store "$STORE" show o.test >/dev/null 2>"$T/err"
+is "$?" 3 "a group-writable data file: refused"
+like "$(cat "$T/err")" "$STORE/data.mdb is owned by" "names the file"
+chmod 0640 "$STORE/data.mdb"
+"$TLSPIN" --store "$STORE" show o.test >/dev/null 2>"$T/err"
+is "$?" 0 "once fixed the store opens"
+
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chown -R nobody "$STORE"
+	chmod 0777 "$STORE"
+	"$TLSPIN" --store "$STORE" show o.test >/dev/null 2>"$T/err"
+	is "$?" 3 "owned by nobody, mode 0777: root's tlspin refuses it"
+	like "$(cat "$T/err")" "owned by nobody with mode 0777" "and says whose it is"
+	chmod 0750 "$STORE"
+	start_daemon
+	pm o.test
+	like "$PM_ERR" "temporary error" "tlspind as root on nobody's store: TEMP"
+	like "$(cat "$T/daemon.log")" "not by root, whom this runs as: that user could forge" "and logs why"
+	stop_daemon
+	"$TLSPIN" --store "$STORE" show o.test >/dev/null
+	is "$?" 0 "root's tlspin acts as the owner of a closed store"
+else
+	ok 0 "# SKIP ownership test needs root"
+fi
 done_testing
