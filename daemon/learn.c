@@ -58,6 +58,7 @@
 #include "learn.h"
 #include "logparse.h"
 #include "policy.h"
+#include "pubsuffix.h"
 #include "reply.h"
 
 #define LEARN_SEEN_HOSTS 8	/* MX names kept in the evidence */
@@ -722,8 +723,10 @@ learn_mx_accepts(const struct record *r, const char *domain,
 		learn_fmt(buf, bufsz, "it lies under %s", domain);
 		return buf;
 	}
+	/* a shared public suffix (co.uk, github.io) is strangers' common
+	 * ground, not the domain's: only one party's domain counts */
 	if (certname_common_suffix(r->match, suffix, sizeof(suffix)) > 0 &&
-	    certname_under(host, suffix)) {
+	    pubsuffix_below(suffix) && certname_under(host, suffix)) {
 		learn_fmt(buf, bufsz, "it lies under %s, like the pinned "
 		    "names", suffix);
 		return buf;

@@ -40,7 +40,7 @@ FUZZ_SRC_correlate_load = daemon/correlate.c daemon/key.c \
 FUZZ_SRC_hints = daemon/hints.c
 FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
 	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c \
-	daemon/certname.c daemon/config.c daemon/dnsmsg.c
+	daemon/certname.c daemon/config.c daemon/dnsmsg.c daemon/pubsuffix.c
 FUZZ_SRC_smtpresp = daemon/smtpresp.c
 FUZZ_SRC_certname = daemon/certname.c
 FUZZ_SRC_dnsmsg = daemon/dnsmsg.c
@@ -79,7 +79,7 @@ t_fuzz_replay_correlate_load_LDADD = daemon/libtlspin.a
 t_fuzz_replay_hints_SOURCES = t/fuzz/fuzz-hints.c $(REPLAY_COMMON)
 t_fuzz_replay_hints_LDADD = daemon/libtlspin.a
 t_fuzz_replay_learn_SOURCES = t/fuzz/fuzz-learn.c $(REPLAY_COMMON)
-t_fuzz_replay_learn_LDADD = daemon/libtlspin.a
+t_fuzz_replay_learn_LDADD = daemon/libtlspin.a $(PSL_LIBS)
 t_fuzz_replay_smtpresp_SOURCES = t/fuzz/fuzz-smtpresp.c $(REPLAY_COMMON)
 t_fuzz_replay_smtpresp_LDADD = daemon/libtlspin.a
 t_fuzz_replay_certname_SOURCES = t/fuzz/fuzz-certname.c $(REPLAY_COMMON)
@@ -131,6 +131,7 @@ t_fuzz_fuzz_hints_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 t_fuzz_fuzz_learn_SOURCES = t/fuzz/fuzz-learn.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_learn)
 t_fuzz_fuzz_learn_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+t_fuzz_fuzz_learn_LDADD = $(PSL_LIBS)
 t_fuzz_fuzz_smtpresp_SOURCES = t/fuzz/fuzz-smtpresp.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_smtpresp)
 t_fuzz_fuzz_smtpresp_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)

@@ -1109,6 +1109,62 @@ mx_move(int mode, const char *host, int dnssec)
 	probe(LEARN_PROBE_SECURE, list, list, dnssec, T0 + 2 * DAY);
 }
 
+/* A secure pin on MX hosts mx1 and mx2, then its MX moves to host. */
+static void
+mx_move_from(const char *mx1, const char *mx2, const char *host)
+{
+	char both[600];
+
+	fresh();
+	P.secure_pins = 0;
+	P.probe = 1;
+	P.probe_interval = DAY;
+	P.mx_change = MX_CHANGE_SAME_SUFFIX;
+	tls(T0, TLSLEVEL_TRUSTED, mx1);
+	tls(T0 + DAY / 2, TLSLEVEL_TRUSTED, mx2);
+	tls(T0 + DAY, TLSLEVEL_TRUSTED, mx1);
+	snprintf(both, sizeof(both), "%s:%s", mx1, mx2);
+	probe(LEARN_PROBE_SECURE, both, both, 0, T0 + DAY);
+	probe(LEARN_PROBE_SECURE, host, host, 0, T0 + 2 * DAY);
+}
+
+/* same-suffix: the shared suffix must be one party's domain, longer than
+ * a public suffix of the ICANN section (co.uk, com.au) or the private one
+ * (github.io: anyone can get a certificate for a name of their own). */
+static void
+test_probe_mx_public_suffix(void)
+{
+	static const struct {
+		const char *mx1, *mx2, *host;
+		int added;
+	} t[] = {
+		{ "mx1.a.co.uk", "mx2.b.co.uk", "mx.evil.co.uk", 0 },
+		{ "mx1.a.com.au", "mx2.b.com.au", "mx.evil.com.au", 0 },
+		{ "mx1.a.github.io", "mx2.b.github.io", "mx.evil.github.io",
+		    0 },
+		{ "mx1.provider.co.uk", "mx2.provider.co.uk",
+		    "mx3.provider.co.uk", 1 },
+		{ "mx1.eu.provider.co.uk", "mx2.eu.provider.co.uk",
+		    "mx3.eu.provider.co.uk", 1 },
+		{ "mx1.a.provider.github.io", "mx2.b.provider.github.io",
+		    "mx3.c.provider.github.io", 1 },
+	};
+	char want[600], name[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mx_move_from(t[i].mx1, t[i].mx2, t[i].host);
+		snprintf(want, sizeof(want), "secure match=%s:%s%s%s",
+		    t[i].mx1, t[i].mx2, t[i].added ? ":" : "",
+		    t[i].added ? t[i].host : "");
+		snprintf(name, sizeof(name), "same-suffix: %s after %s and %s "
+		    "%s", t[i].host, t[i].mx1, t[i].mx2, t[i].added ?
+		    "is added" : "is not added (public suffix)");
+		tap_is_str(R.reply, want, name);
+	}
+	invariants("probe mx_change public suffix");
+}
+
 static void
 test_probe_mx_change(void)
 {
@@ -1183,5 +1239,6 @@ main(void)
 	test_probe_not_upgraded();
 	test_probe_dane();
 	test_probe_mx_change();
+	test_probe_mx_public_suffix();
 	return tap_done();
 }
