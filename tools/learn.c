@@ -8,9 +8,19 @@
  *	given, through the same learner as tlspind, and prints what it
  *	pinned and why.
  *
- *	Each file is known by a fingerprint of its first line, not its name
- *	or inode, so mail.log learned today is recognised tomorrow as
- *	mail.log.1 and next week as mail.log.2.gz. The position in a file
+ *	Each file is known by its content, not its name or inode, so
+ *	mail.log learned today is recognised tomorrow as mail.log.1 and next
+ *	week as mail.log.2.gz: the store's key is a hash of its first line,
+ *	and under that key each file that starts with that line has an
+ *	entry (its position, and a hash of its first LEARN_HEAD_MAX bytes
+ *	with the length it covered). A file is an entry's when its first
+ *	bytes, as many as the entry covered, hash the same: a longer file
+ *	with that start is the same file grown, and its entry then covers
+ *	more. Distinct files with the same first line (a header, a restart
+ *	message) have entries of their own, LEARN_FILES_MAX per line.
+ *	A position stored by an older tlspin (8 bytes: the offset only)
+ *	is taken for the file as before, and rewritten as an entry at the
+ *	next commit, so an old store relearns nothing. The position in a file
  *	(bytes of complete lines read) is committed with what those lines
  *	taught, every LEARN_BATCH lines: a run that is killed resumes where
  *	the last commit stands, and learning a file again adds only what is
@@ -42,6 +52,28 @@
 #define LEARN_READ (256 * 1024)
 #define LEARN_LINE_MAX 65536	/* longer lines are skipped whole */
 #define LEARN_SHOW 20		/* transitions listed in the summary */
+#define LEARN_HEAD_MAX 4096	/* first bytes that tell files apart */
+#define LEARN_FILES_MAX 16	/* files remembered per first line */
+#define LEARN_ENTRY 18		/* offset 8, covered length 2, hash 8 */
+#define LEARN_FNV_BASIS 14695981039346656037ULL
+#define LEARN_FNV_PRIME 1099511628211ULL
+
+_Static_assert(LEARN_FILES_MAX * LEARN_ENTRY <= LEARNER_POS_MAX,
+    "the entries of one first line fit in a position");
+
+/* One file learned: its position and what identifies it. */
+struct learn_entry {
+	uint64_t offset;	/* bytes of complete lines learned */
+	uint16_t covered;	/* bytes hashed; 0: an old position, any file */
+	uint64_t hash;		/* FNV-1a 64 of the first covered bytes */
+};
+
+/* The files learned under one first line, the current one first. */
+struct learn_known {
+	struct learn_entry e[LEARN_FILES_MAX];
+	size_t n;
+	struct learn_entry self;	/* the file being learned */
+};
 
 struct learn_run {
 	struct learner *l;
@@ -72,16 +104,24 @@ learn_note(void *arg, const struct record_event *e)
 		x->shown[x->nshown++] = *e;
 }
 
-/* The fingerprint of a log: FNV-1a 64 of its first line. */
-static void
-learn_key(const unsigned char *line, size_t n, char *key, size_t keysz)
+/* FNV-1a 64 of n bytes. */
+static uint64_t
+learn_hash(const unsigned char *p, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = LEARN_FNV_BASIS;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		h = (h ^ line[i]) * 1099511628211ULL;
-	snprintf(key, keysz, "learn:%016llx", (unsigned long long)h);
+		h = (h ^ p[i]) * LEARN_FNV_PRIME;
+	return h;
+}
+
+/* The store key of a log: the hash of its first line (as ever). */
+static void
+learn_key(const unsigned char *line, size_t n, char *key, size_t keysz)
+{
+	snprintf(key, keysz, "learn:%016llx",
+	    (unsigned long long)learn_hash(line, n));
 }
 
 struct learn_file {
@@ -91,6 +131,8 @@ struct learn_file {
 	uint64_t offset;	/* bytes of complete lines consumed */
 	uint64_t lines;
 	int eof;
+	unsigned char head[LEARN_HEAD_MAX];	/* the file's first bytes */
+	size_t headlen;
 };
 
 /* Refill the buffer, keeping the unread tail. -1 on a read error. */
@@ -206,42 +248,140 @@ learn_open(struct learn_file *f, const char *name, int fd)
 	return 1;
 }
 
+/* Read the first LEARN_HEAD_MAX bytes (fewer in a shorter file). */
+static int
+learn_head(struct learn_file *f, unsigned char *buf)
+{
+	while (!f->eof && f->have < LEARN_HEAD_MAX)
+		if (learn_fill(f, buf) < 0)
+			return -1;
+	f->headlen = f->have < LEARN_HEAD_MAX ? f->have : LEARN_HEAD_MAX;
+	memcpy(f->head, buf, f->headlen);
+	return 0;
+}
+
+/* Whether entry e is the file f: its first e->covered bytes hash so. */
+static int
+learn_entry_is(const struct learn_entry *e, const struct learn_file *f)
+{
+	return e->covered == 0 || (e->covered <= f->headlen &&
+	    learn_hash(f->head, e->covered) == e->hash);
+}
+
+/* Parse a stored position: 8 bytes (an old one) or entries; 0: damaged. */
+static int
+learn_known_parse(struct learn_known *k, const unsigned char *pos, size_t n)
+{
+	size_t i;
+
+	k->n = 0;
+	if (n == 8) {
+		k->e[0].offset = le_get(pos, 8);
+		k->e[0].covered = 0;
+		k->e[0].hash = 0;
+		k->n = 1;
+		return 1;
+	}
+	if (n % LEARN_ENTRY != 0 || n / LEARN_ENTRY > LEARN_FILES_MAX)
+		return 0;
+	for (i = 0; i < n / LEARN_ENTRY; i++, pos += LEARN_ENTRY) {
+		k->e[i].offset = le_get(pos, 8);
+		k->e[i].covered = (uint16_t)le_get(pos + 8, 2);
+		k->e[i].hash = le_get(pos + 10, 8);
+		if (k->e[i].covered == 0 || k->e[i].covered > LEARN_HEAD_MAX)
+			return 0;
+	}
+	k->n = i;
+	return 1;
+}
+
+/*
+ * Find f among the known entries: the one that covers most of its
+ * head. Its offset comes back (0: a file not learned yet), and it
+ * leaves the list, to come back first, as f's entry, at each commit.
+ */
+static uint64_t
+learn_known_take(struct learn_known *k, const struct learn_file *f)
+{
+	size_t i, best = k->n;
+	uint64_t offset;
+
+	for (i = 0; i < k->n; i++)
+		if (learn_entry_is(&k->e[i], f) && (best == k->n ||
+		    k->e[i].covered > k->e[best].covered))
+			best = i;
+	k->self.covered = (uint16_t)f->headlen;
+	k->self.hash = learn_hash(f->head, f->headlen);
+	if (best == k->n)
+		return 0;
+	offset = k->e[best].offset;
+	memmove(&k->e[best], &k->e[best + 1],
+	    (k->n - best - 1) * sizeof(k->e[0]));
+	k->n--;
+	return offset;
+}
+
+/* The position to store: f's entry first, then the others that fit. */
+static size_t
+learn_known_put(const struct learn_known *k, uint64_t offset,
+    unsigned char *pos)
+{
+	size_t i, n = 0;
+	const struct learn_entry *e;
+
+	for (i = 0; i <= k->n && i < LEARN_FILES_MAX; i++) {
+		e = i == 0 ? &k->self : &k->e[i - 1];
+		le_put(pos + n, i == 0 ? offset : e->offset, 8);
+		le_put(pos + n + 8, e->covered, 2);
+		le_put(pos + n + 10, e->hash, 8);
+		n += LEARN_ENTRY;
+	}
+	return n;
+}
+
 static int
 learn_commit(struct learn_run *x, const char *name, const char *key,
-    uint64_t offset)
+    const struct learn_known *k, uint64_t offset)
 {
-	unsigned char pos[8];
+	unsigned char pos[LEARN_FILES_MAX * LEARN_ENTRY];
 	char err[STORE_ERR_MAX], where[4200];
+	size_t n;
 
 	if (x->dry)
 		return 1;
-	le_put(pos, offset, 8);
+	n = learn_known_put(k, offset, pos);
 	snprintf(where, sizeof(where), "tlspin learn %s, offset %llu", name,
 	    (unsigned long long)offset);
-	if (!learner_commit(x->l, key, pos, sizeof(pos), where, err,
-	    sizeof(err))) {
+	if (!learner_commit(x->l, key, pos, n, where, err, sizeof(err))) {
 		fprintf(stderr, "tlspin learn: %s\n", err);
 		return 0;
 	}
 	return 1;
 }
 
-/* Where a previous run stopped in this file (0: never learned). */
+/* Where a previous run stopped in file f (0: never learned). */
 static int
-learn_resume(struct learn_run *x, const char *key, uint64_t *offset)
+learn_resume(struct learn_run *x, const char *key,
+    const struct learn_file *f, struct learn_known *k, uint64_t *offset)
 {
 	unsigned char pos[LEARNER_POS_MAX];
 	char err[STORE_ERR_MAX];
 	size_t n;
 
 	*offset = 0;
+	k->n = 0;
 	if (!learner_resume(x->l, key, pos, sizeof(pos), &n, err,
 	    sizeof(err))) {
 		fprintf(stderr, "tlspin learn: %s\n", err);
 		return 0;
 	}
-	if (n == 8)
-		*offset = le_get(pos, 8);
+	if (n > 0 && !learn_known_parse(k, pos, n)) {
+		fprintf(stderr, "tlspin learn: warning: the position stored "
+		    "for %s (%s) is damaged; it is learned from the start\n",
+		    f->name, key);
+		k->n = 0;
+	}
+	*offset = learn_known_take(k, f);
 	return 1;
 }
 
@@ -250,6 +390,7 @@ static int
 learn_file(struct learn_run *x, const char *name, int fd)
 {
 	struct learn_file f;
+	struct learn_known known;
 	char key[32], err[STORE_ERR_MAX];
 	const char *line;
 	size_t len;
@@ -258,13 +399,15 @@ learn_file(struct learn_run *x, const char *name, int fd)
 
 	if (!learn_open(&f, name, fd))
 		return 0;
-	rc = learn_next(&f, x->buf, &line, &len);
+	rc = learn_head(&f, x->buf);
+	if (rc == 0)
+		rc = learn_next(&f, x->buf, &line, &len);
 	if (rc == 1) {
 		learn_key((const unsigned char *)line, len, key, sizeof(key));
 		f.at = 0;
 		f.offset = 0;
 		f.lines = 0;
-		ok = learn_resume(x, key, &start);
+		ok = learn_resume(x, key, &f, &known, &start);
 		if (ok && !learn_skip(&f, x->buf, start)) {
 			fprintf(stderr, "tlspin learn: warning: %s is shorter "
 			    "than when it was learned; skipped\n", name);
@@ -276,10 +419,11 @@ learn_file(struct learn_run *x, const char *name, int fd)
 				fprintf(stderr, "tlspin learn: %s\n", err);
 				ok = 0;
 			} else if (f.lines % LEARN_BATCH == 0)
-				ok = learn_commit(x, name, key, f.offset);
+				ok = learn_commit(x, name, key, &known,
+				    f.offset);
 		}
 		if (ok && rc == 0)
-			ok = learn_commit(x, name, key, f.offset);
+			ok = learn_commit(x, name, key, &known, f.offset);
 		if (!x->json)
 			printf("%s: %llu new lines%s\n", name,
 			    (unsigned long long)f.lines, start && f.lines == 0 ?

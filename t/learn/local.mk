@@ -7,8 +7,9 @@
 # SIGKILL until a run completes and compares with an uninterrupted run.
 # "make bench-learn" times tlspin learn on 1M generated lines (not a test).
 
-TESTS += t/learn/month.t t/learn/crash.t t/learn/flood.t
-EXTRA_DIST += t/learn/month.t t/learn/crash.t t/learn/flood.t t/learn/lib.sh t/learn/genlog \
+TESTS += t/learn/month.t t/learn/crash.t t/learn/flood.t t/learn/identity.t
+EXTRA_DIST += t/learn/month.t t/learn/crash.t t/learn/flood.t t/learn/identity.t \
+	t/learn/lib.sh t/learn/genlog \
 	t/bench/learn.sh t/bench/learn-lookups.sh
 
 bench-learn: tools/tlspin
