@@ -22,11 +22,12 @@
  *	when there is no record, no reply (observing) or the reply expired,
  *	and STORE_ERROR, never NOTFOUND, when LMDB or the record fails.
  *
- *	store_open() refuses a store directory, or data file, that another
- *	user owns or that its group or others may write, for reading too:
- *	whoever can write the store can unpin a domain, so neither what
- *	tlspind answers from it nor what tlspin shows of it can be trusted.
- *	One that root owns is accepted: root can write anything anyway.
+ *	store_open() refuses a store directory, or data file, that its group
+ *	or others may write, for reading too: whoever can write the store
+ *	can unpin a domain, so neither what tlspind answers from it nor what
+ *	tlspin shows of it can be trusted. A writer other than root also
+ *	refuses one that another user (not root) owns; root, and readers
+ *	(group members running tlspin show), trust the owner.
  *
  *	Errors are written to err as sentences naming the store and the
  *	cause, ready for a person.
@@ -223,8 +224,8 @@ store_user(uid_t uid, char *buf, size_t bufsz)
  * group or others may write. 1: fine or missing (LMDB says why), 0: ERR.
  */
 static int
-store_check_owner(const char *dir, const char *path, char *err,
-    size_t errsz)
+store_check_owner(const char *dir, const char *path, int readonly,
+    char *err, size_t errsz)
 {
 	struct stat sb;
 	char owner[32], me[32], why[128];
@@ -232,7 +233,10 @@ store_check_owner(const char *dir, const char *path, char *err,
 
 	if (stat(path, &sb) != 0)
 		return 1;
-	if (sb.st_uid != uid && sb.st_uid != 0)
+	/* root (sudo tlspin pin) and a reader in the store's group (tlspin
+	 * show) trust the owner tlspind runs as; a writer that is neither
+	 * must own the store itself */
+	if (uid != 0 && !readonly && sb.st_uid != uid && sb.st_uid != 0)
 		snprintf(why, sizeof(why), "not by %s%s, whom this runs as: "
 		    "that user", uid == 0 ? "" : "root or by ", store_user(uid,
 		    me, sizeof(me)));
@@ -249,16 +253,16 @@ store_check_owner(const char *dir, const char *path, char *err,
 	return 0;
 }
 
-/* The store directory and its data file are ours (or root's) alone. */
+/* Nobody but the owner (ours, or root's) may write the store. */
 static int
-store_check_dir(const char *dir, char *err, size_t errsz)
+store_check_dir(const char *dir, int readonly, char *err, size_t errsz)
 {
 	char data[4200];
 
-	if (!store_check_owner(dir, dir, err, errsz))
+	if (!store_check_owner(dir, dir, readonly, err, errsz))
 		return 0;
 	snprintf(data, sizeof(data), "%s/data.mdb", dir);
-	return store_check_owner(dir, data, err, errsz);
+	return store_check_owner(dir, data, readonly, err, errsz);
 }
 
 /* Open the store in dir; see the file header. */
@@ -292,7 +296,7 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 		free(s);
 		return 0;
 	}
-	if (!store_check_dir(dir, err, errsz)) {
+	if (!store_check_dir(dir, s->readonly, err, errsz)) {
 		free(s);
 		return 0;
 	}
