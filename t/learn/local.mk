@@ -7,8 +7,8 @@
 # SIGKILL until a run completes and compares with an uninterrupted run.
 # "make bench-learn" times tlspin learn on 1M generated lines (not a test).
 
-TESTS += t/learn/month.t t/learn/crash.t t/learn/flood.t
-EXTRA_DIST += t/learn/month.t t/learn/crash.t t/learn/flood.t t/learn/lib.sh t/learn/genlog \
+TESTS += t/learn/month.t t/learn/crash.t t/learn/flood.t t/learn/bound.t t/learn/sweep.t
+EXTRA_DIST += t/learn/month.t t/learn/crash.t t/learn/flood.t t/learn/bound.t t/learn/sweep.t t/learn/lib.sh t/learn/genlog \
 	t/bench/learn.sh t/bench/learn-lookups.sh
 
 bench-learn: tools/tlspin
@@ -24,3 +24,8 @@ bench-learn-lookups: daemon/tlspind tools/tlspin-bench
 	$(SHELL) $(abs_top_srcdir)/t/bench/learn-lookups.sh $(LEARN_LINES)
 
 .PHONY: bench-learn bench-learn-lookups
+
+# sweep.t and t/bench/expiry.sh make their stores of pins with this
+check_PROGRAMS += t/learn/mkpins
+t_learn_mkpins_SOURCES = t/learn/mkpins.c
+t_learn_mkpins_LDADD = $(CORE_LIBS)
