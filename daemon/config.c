@@ -407,6 +407,35 @@ config_set_pin_max_age(struct config *c, const char *v, size_t len,
 }
 
 static int
+config_set_observe_max_age(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	uint64_t s;
+
+	if (!config_duration_parse(v, len, &s) || s < 3600 ||
+	    s > 3650 * 86400ULL) {
+		*err = "expected a duration such as 30d (1h to 3650d)";
+		return 0;
+	}
+	c->observe_max_age = s;
+	return 1;
+}
+
+static int
+config_set_max_observing(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	unsigned long n;
+
+	if (!config_uint(v, len, 10, 100, 1000000000, &n)) {
+		*err = "expected a number from 100 to 1000000000";
+		return 0;
+	}
+	c->max_observing = n;
+	return 1;
+}
+
+static int
 config_set_log_source(struct config *c, const char *v, size_t len,
     const char **err)
 {
@@ -621,6 +650,8 @@ static const struct config_key config_keys[] = {
 	{ "pin_min_deliveries", config_set_pin_min_deliveries },
 	{ "pin_min_span", config_set_pin_min_span },
 	{ "pin_max_age", config_set_pin_max_age },
+	{ "observe_max_age", config_set_observe_max_age },
+	{ "max_observing", config_set_max_observing },
 	{ "secure_pins", config_set_secure_pins },
 	{ "private_mx", config_set_private_mx },
 	{ "log_source", config_set_log_source },
@@ -659,6 +690,8 @@ config_defaults(struct config *c)
 	c->pin_min_deliveries = 3;
 	c->pin_min_span = 86400;
 	c->pin_max_age = 60 * 86400;
+	c->observe_max_age = 30 * 86400;
+	c->max_observing = 1000000;
 	c->secure_pins = 0;	/* a learned secure pin would override DANE */
 	snprintf(c->log_source, sizeof(c->log_source), "%s", "journal");
 	snprintf(c->syslog_names[0], sizeof(c->syslog_names[0]), "postfix");

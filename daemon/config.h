@@ -41,6 +41,8 @@ struct config {
 	unsigned pin_min_deliveries;
 	uint64_t pin_min_span;	/* seconds */
 	uint64_t pin_max_age;	/* seconds */
+	uint64_t observe_max_age;	/* seconds an idle evidence record lives */
+	unsigned long max_observing;	/* evidence-only records, at most */
 	int secure_pins;
 	int private_mx;		/* learn from port 25 at private addresses */
 	char log_source[4096];	/* journal, journal:DIR, file:PATH, none */

@@ -35,6 +35,8 @@ struct learn_params {
 	uint64_t probe_interval;	/* seconds between probes of a domain */
 	int mx_change;			/* enum config_mx_change */
 	int dane_only;			/* dane_reply = dane-only */
+	uint64_t observe_max_age;	/* evidence kept this long; 0: ever */
+	uint64_t max_observing;		/* evidence-only records; 0: no cap */
 };
 
 /* What a probe of the domain's MX hosts found (probe_judge's verdict). */

@@ -28,8 +28,17 @@
  *	the transitions of the slice are logged once it is committed. A
  *	commit that fails (a full file system, a full map) ends the child:
  *	the parent's restart, with its backoff, is the retry.
- *	Every LEARND_EXPIRE_EVERY it turns learned pins past their expiry
- *	into expired. SIGTERM commits and exits.
+ *	Every LEARND_EXPIRE_EVERY, and once at its start, it sweeps the
+ *	store (learner_expire: pins past their expiry become expired, idle
+ *	evidence goes). SIGTERM commits and exits.
+ *
+ *	One learner per store: two tlspind on one store and one log would
+ *	count every delivery twice. Before it reads a line the child takes
+ *	an exclusive flock(2) on LEARND_LOCK in the store directory, held
+ *	until it exits (the kernel drops it however it ends), and writes
+ *	its tlspind's pid there for the other one's message. A child that
+ *	cannot take it says so once, reads nothing and tries again every
+ *	LEARND_LOCK_RETRY, so it takes over when the other tlspind stops.
  */
 #include "autoconf.h"
 
@@ -43,6 +52,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +81,9 @@
 #define LEARND_PROBE_QUEUE 256	/* domains waiting for a probe */
 #define LEARND_PROBERS_MAX 16
 #define LEARND_EVENTS 65536	/* bytes of transition lines per commit */
+#define LEARND_LOCK "learner.lock"	/* in the store directory */
+#define LEARND_LOCK_RETRY (2 * USEC)	/* another learner holds it: retry */
+#define LEARND_CAP_LOG (3600 * USEC)	/* max_observing: at most one line */
 
 /* ------------------------------------------------------------ the parent */
 
@@ -114,6 +127,9 @@ struct learnd_child {
 	char inflight[LEARND_PROBERS_MAX][KEY_MAX + 1];
 	unsigned ninflight;
 	unsigned char pbuf[PROBER_MSG_MAX];
+	int lock_fd;		/* LEARND_LOCK, flocked while we learn */
+	uint64_t unrecorded;	/* learner_stats' count when last logged */
+	uint64_t cap_logged;	/* monotonic usec of that line; 0: never */
 };
 
 /*
@@ -153,6 +169,31 @@ learnd_events_done(struct learnd_child *k, int committed)
 		    "lists them)", k->evmore);
 	k->evlen = 0;
 	k->evmore = 0;
+}
+
+/*
+ * New domains the learner did not record (max_observing): one line an
+ * LEARND_CAP_LOG at most, saying how many and what to change.
+ */
+static void
+learnd_cap_log(struct learnd_child *k)
+{
+	struct learner_stats st;
+	uint64_t now = 0;
+
+	learner_stats(k->l, &st);
+	(void)sd_event_now(k->ev, CLOCK_MONOTONIC, &now);
+	if (st.unrecorded == k->unrecorded || (k->cap_logged != 0 &&
+	    now - k->cap_logged < LEARND_CAP_LOG))
+		return;
+	log_warn("learner: the store %s holds max_observing = %lu domains "
+	    "without a pin; %llu new domains were not recorded since the "
+	    "last such line (raise max_observing or lower observe_max_age "
+	    "in tlspin.conf; tlspin stats counts them)", k->cfg->store,
+	    k->cfg->max_observing,
+	    (unsigned long long)(st.unrecorded - k->unrecorded));
+	k->unrecorded = st.unrecorded;
+	k->cap_logged = now;
 }
 
 /* Take every hint the parent sent; they must precede the log lines. */
@@ -216,6 +257,7 @@ learnd_commit(struct learnd_child *k)
 	}
 	k->uncommitted = 0;
 	learnd_events_done(k, 1);
+	learnd_cap_log(k);
 	return 1;
 }
 
@@ -287,14 +329,24 @@ learnd_on_expire(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct learnd_child *k = arg;
 	char err[STORE_ERR_MAX];
+	struct learner_stats before, after;
 	int ok;
 
 	learnd_commit(k);
+	learner_stats(k->l, &before);
 	ok = learner_expire(k->l, (uint64_t)time(NULL), err, sizeof(err));
 	learnd_events_done(k, ok);
+	learner_stats(k->l, &after);
+	if (after.aged > before.aged)
+		log_info("learner: %llu records without a pin had no delivery "
+		    "for observe_max_age and were dropped; %llu remain",
+		    (unsigned long long)(after.aged - before.aged),
+		    (unsigned long long)learner_evidence(k->l));
 	if (!ok)
 		log_warn("learner: expiry check failed: %s", err);
-	return sd_event_source_set_time(s, usec + LEARND_EXPIRE_EVERY);
+	/* a timer fires once: arm it again */
+	(void)sd_event_source_set_time(s, usec + LEARND_EXPIRE_EVERY);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 static int
@@ -550,13 +602,115 @@ learnd_probers_watch(struct learnd_child *k)
 	    learnd_on_probe_result, k) >= 0;
 }
 
+/*
+ * Take LEARND_LOCK: 1 when we hold it, 0 when another learner does (its
+ * tlspind's pid in *holder, 0 if unknown), -1 (logged) on an error.
+ */
+static int
+learnd_lock_take(struct learnd_child *k, long *holder)
+{
+	char path[4200], buf[32];
+	ssize_t n;
+	int len;
+
+	*holder = 0;
+	snprintf(path, sizeof(path), "%s/%s", k->cfg->store, LEARND_LOCK);
+	if (k->lock_fd < 0 &&
+	    (k->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		log_err("learner: cannot open %s: %s (the store directory "
+		    "must be writable by tlspind's user)", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(k->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK) {
+			log_err("learner: cannot lock %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		n = pread(k->lock_fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		*holder = strtol(buf, NULL, 10);
+		return 0;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getppid());
+	if (ftruncate(k->lock_fd, 0) != 0 ||
+	    pwrite(k->lock_fd, buf, (size_t)len, 0) != len)
+		log_warn("learner: cannot write its pid to %s: %s", path,
+		    strerror(errno));
+	return 1;
+}
+
+/* Start learning: the log source, its slices, the expiry sweeps. */
+static int
+learnd_child_begin(struct learnd_child *k)
+{
+	uint64_t now = 0;
+
+	if (sd_event_now(k->ev, CLOCK_MONOTONIC, &now) < 0 ||
+	    sd_event_add_time(k->ev, &k->drain, CLOCK_MONOTONIC, now, 0,
+	    learnd_on_drain, k) < 0 ||
+	    sd_event_add_time(k->ev, NULL, CLOCK_MONOTONIC, now + USEC, USEC,
+	    learnd_on_expire, k) < 0) {
+		log_err("learner: cannot set up its event loop");
+		return 0;
+	}
+	(void)sd_event_source_set_priority(k->drain, SD_EVENT_PRIORITY_IDLE);
+	if (!learnd_probers_watch(k)) {
+		log_err("learner: cannot watch its probers");
+		return 0;
+	}
+	return learnd_open_source(k);
+}
+
+/* Another learner held the lock: try again, learn once we hold it. */
+static int
+learnd_on_lock_retry(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct learnd_child *k = arg;
+	long holder;
+	int rc = learnd_lock_take(k, &holder);
+
+	if (rc == 0) {
+		(void)sd_event_source_set_time(s, usec + LEARND_LOCK_RETRY);
+		return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	}
+	if (rc < 0 || !learnd_child_begin(k))
+		return sd_event_exit(k->ev, 1);
+	log_info("learner: the other tlspind stopped learning into store %s; "
+	    "this one learns now", k->cfg->store);
+	return 0;
+}
+
+/* Learn if no other learner does; else say so once and wait for it. */
+static int
+learnd_child_lock(struct learnd_child *k)
+{
+	uint64_t now = 0;
+	long holder;
+	int rc = learnd_lock_take(k, &holder);
+
+	if (rc != 0)
+		return rc > 0 && learnd_child_begin(k);
+	if (holder > 0)
+		log_warn("learner: another tlspind (pid %ld) is already "
+		    "learning into store %s; this one only answers lookups "
+		    "until it stops", holder, k->cfg->store);
+	else
+		log_warn("learner: another tlspind is already learning into "
+		    "store %s; this one only answers lookups until it stops",
+		    k->cfg->store);
+	return sd_event_now(k->ev, CLOCK_MONOTONIC, &now) >= 0 &&
+	    sd_event_add_time(k->ev, NULL, CLOCK_MONOTONIC,
+	    now + LEARND_LOCK_RETRY, USEC / 10, learnd_on_lock_retry, k) >= 0;
+}
+
 /* Everything the child needs; 0 (logged) when it cannot run. */
 static int
 learnd_child_setup(struct learnd_child *k)
 {
 	char err[STORE_ERR_MAX];
 	struct learn_params p;
-	uint64_t now = 0;
 
 	learner_params(k->cfg, &p);
 	if (!store_open(&k->store, k->cfg->store, STORE_CREATE, err,
@@ -576,20 +730,11 @@ learnd_child_setup(struct learnd_child *k)
 	    sd_event_add_signal(k->ev, NULL, SIGTERM, learnd_on_term, k) < 0 ||
 	    sd_event_add_signal(k->ev, NULL, SIGINT, learnd_on_term, k) < 0 ||
 	    sd_event_add_io(k->ev, NULL, k->hint_fd, EPOLLIN, learnd_on_hints,
-	    k) < 0 || sd_event_now(k->ev, CLOCK_MONOTONIC, &now) < 0 ||
-	    sd_event_add_time(k->ev, &k->drain, CLOCK_MONOTONIC, now, 0,
-	    learnd_on_drain, k) < 0 ||
-	    sd_event_add_time(k->ev, NULL, CLOCK_MONOTONIC,
-	    now + LEARND_EXPIRE_EVERY, USEC, learnd_on_expire, k) < 0) {
+	    k) < 0) {
 		log_err("learner: cannot set up its event loop");
 		return 0;
 	}
-	(void)sd_event_source_set_priority(k->drain, SD_EVENT_PRIORITY_IDLE);
-	if (!learnd_probers_watch(k)) {
-		log_err("learner: cannot watch its probers");
-		return 0;
-	}
-	return learnd_open_source(k);
+	return learnd_child_lock(k);
 }
 
 /* The child: only the hint socket and stdio stay open. Never returns. */
@@ -614,6 +759,7 @@ learnd_child_main(const struct config *cfg, int hint_fd)
 	if (k != NULL) {
 		k->cfg = cfg;
 		k->hint_fd = 3;
+		k->lock_fd = -1;
 		learnd_probers_start(k);
 		if (learnd_child_setup(k))
 			rc = sd_event_loop(k->ev) < 0;

@@ -11,6 +11,7 @@
  *	int learner_entry(l, tag, taglen, pid, msg, msglen, time, trusted, ...)
  *	int learner_commit(l, pos_key, pos, poslen, err, errsz)
  *	int learner_expire(l, now, err, errsz)
+ *	uint64_t learner_evidence(l)
  * DESCRIPTION
  *	The pipeline every log source shares (tlspind's journal and file
  *	followers, tlspin learn): logparse reads a line, correlate joins it
@@ -33,6 +34,24 @@
  *	between batches the admin may have pinned a domain with tlspin, and
  *	the learner must read that, not overwrite it.
  *
+ *	What mail can make the store hold is bounded: a record that holds
+ *	only evidence (observing, or an expired pin: no reply, nothing an
+ *	admin or DANE set) is dropped by the expiry sweep once nothing
+ *	happened to it for observe_max_age, and past max_observing such
+ *	records a domain the store does not know yet is not recorded (the
+ *	unrecorded counter says how many). Their number is kept in meta
+ *	(LEARNER_EVIDENCE_KEY), moved in the transaction that moves a
+ *	record and counted again by every sweep. Pins are never dropped.
+ *
+ *	learner_expire() is that sweep. It reads the domains in slices of
+ *	LEARNER_SWEEP_SCAN, each in its own short read transaction, and
+ *	writes what is due in transactions of at most LEARNER_SWEEP_BATCH
+ *	records: memory stays bounded whatever the store holds, lookups
+ *	and other writers (tlspin pin) get the write lock between batches,
+ *	and no reader stays open across the sweep's own commits (one that
+ *	did would keep every page they free from reuse: the map would grow
+ *	by what the sweep rewrites).
+ *
  *	Times: a line's RFC 3339 stamp, the journal's, or for a classic
  *	syslog stamp (no year, local time) the latest year that does not
  *	put it more than a day after the reference time (learner_set_now).
@@ -54,6 +73,10 @@
 #define LEARNER_INDEX 2048	/* hash slots: twice the cache */
 #define LEARNER_POS_VERSION 1
 #define LEARNER_BLOB_MAX (3 + LEARNER_POS_MAX + CORRELATE_SAVE_MAX)
+#define LEARNER_SWEEP_SCAN 10000	/* records a read transaction scans */
+#define LEARNER_SWEEP_BATCH 1000	/* records a write transaction moves */
+#define LEARNER_STATS_LAST \
+	(offsetof(struct learner_stats, last_time) / sizeof(uint64_t))
 
 struct learner_slot {
 	char key[KEY_MAX + 1];
@@ -82,6 +105,8 @@ struct learner {
 	struct correlate_out out;
 	unsigned char *blob;
 	const char *shared;	/* also keep the position blob under this */
+	uint64_t ev_base;	/* evidence-only records when t began */
+	int64_t ev_delta;	/* and how t moved that number */
 };
 
 static void learner_stats_add(struct learner_stats *to,
@@ -101,6 +126,8 @@ learner_params(const struct config *c, struct learn_params *p)
 	p->probe_interval = c->probe_interval;
 	p->mx_change = (int)c->mx_change;
 	p->dane_only = c->dane_only;
+	p->observe_max_age = c->observe_max_age;
+	p->max_observing = c->max_observing;
 }
 
 struct learner *
@@ -199,6 +226,15 @@ learner_pending(const struct learner *l)
 	return l->pending;
 }
 
+/* Evidence-only records as the last transaction left them (meta). */
+uint64_t
+learner_evidence(const struct learner *l)
+{
+	int64_t n = (int64_t)l->ev_base + l->ev_delta;
+
+	return n < 0 ? 0 : (uint64_t)n;
+}
+
 /* ---------------------------------------------------------------- time */
 
 /* Seconds of a classic stamp at the hour's start, in the inferred year. */
@@ -283,14 +319,46 @@ learner_cache_clear(struct learner *l)
 	l->count = 0;
 }
 
+/* A record that holds only evidence: no reply, nobody else's entry. */
+static int
+learner_is_evidence(int exists, const struct record *r)
+{
+	return exists && r->reply_len == 0 && (r->state == STATE_OBSERVING ||
+	    r->state == STATE_EXPIRED);
+}
+
 /* Open the batch's transaction if it is not open yet. */
 static int
 learner_begin(struct learner *l, char *err, size_t errsz)
 {
+	unsigned char b[8];
+	size_t n;
+
 	if (l->t != NULL)
 		return 1;
 	learner_cache_clear(l);
-	return store_begin(l->s, &l->t, err, errsz);
+	l->ev_delta = 0;
+	if (!store_begin(l->s, &l->t, err, errsz))
+		return 0;
+	if (!store_txn_meta_get(l->t, LEARNER_EVIDENCE_KEY, b, sizeof(b), &n,
+	    err, errsz)) {
+		store_abort(l->t);
+		l->t = NULL;
+		return 0;
+	}
+	l->ev_base = n == sizeof(b) ? le_get(b, 8) : 0;
+	return 1;
+}
+
+/* Write the evidence-only count as this transaction leaves it. */
+static int
+learner_evidence_commit(struct learner *l, char *err, size_t errsz)
+{
+	unsigned char b[8];
+
+	le_put(b, learner_evidence(l), 8);
+	return store_txn_meta_put(l->t, LEARNER_EVIDENCE_KEY, b, sizeof(b),
+	    err, errsz);
 }
 
 /* The cached record of key, read from the transaction on a miss. */
@@ -347,18 +415,28 @@ learner_observe(struct learner *l, const struct correlate_out *o, char *err,
 {
 	struct record_event ev[LEARN_EVENTS_MAX];
 	struct learner_slot *sl;
-	int nev, why;
+	int nev, why, was;
 
 	if (!learner_begin(l, err, errsz) ||
 	    (sl = learner_slot(l, o->domain, err, errsz)) == NULL)
 		return 0;
 	if (sl->corrupt)
 		return 1;
-	l->delta.observations++;
 	l->pending++;
+	was = learner_is_evidence(sl->exists, &sl->r);
 	if (learn_apply(&sl->r, sl->exists, o->domain, &o->obs, &l->p, ev,
-	    &nev) == LEARN_UNCHANGED)
+	    &nev) == LEARN_UNCHANGED) {
+		l->delta.observations++;
 		return 1;
+	}
+	if (!sl->exists && learner_is_evidence(1, &sl->r) &&
+	    l->p.max_observing != 0 &&
+	    learner_evidence(l) >= l->p.max_observing) {
+		l->delta.unrecorded++;	/* the store is full of evidence */
+		return 1;
+	}
+	l->delta.observations++;
+	l->ev_delta += learner_is_evidence(1, &sl->r) - was;
 	sl->exists = sl->dirty = 1;
 	if (!learner_events(l, ev, nev, err, errsz))
 		return 0;
@@ -382,7 +460,9 @@ learner_probe(struct learner *l, const char *domain,
 		return 0;
 	if (sl->corrupt || !sl->exists)
 		return 1;	/* unpinned meanwhile: nothing to say */
+	l->ev_delta -= learner_is_evidence(1, &sl->r);
 	learn_probe(&sl->r, domain, pr, &l->p, ev, &nev);
+	l->ev_delta += learner_is_evidence(1, &sl->r);
 	sl->dirty = 1;
 	l->pending++;
 	return learner_events(l, ev, nev, err, errsz);
@@ -451,8 +531,9 @@ learner_stats_add(struct learner_stats *to, const struct learner_stats *d)
 	const uint64_t *b = (const uint64_t *)d;
 	size_t i;
 
-	for (i = 0; i < LEARNER_STATS_N - 1; i++)
-		a[i] += b[i];
+	for (i = 0; i < LEARNER_STATS_N; i++)
+		if (i != LEARNER_STATS_LAST)
+			a[i] += b[i];
 	if (d->last_time > to->last_time)
 		to->last_time = d->last_time;
 }
@@ -542,6 +623,7 @@ learner_commit(struct learner *l, const char *pos_key, const void *pos,
 	    l->blob, 3 + poslen + n, err, errsz)) ||
 	    !learner_writeback(l, err, errsz) ||
 	    !learner_stats_commit(l, err, errsz) ||
+	    !learner_evidence_commit(l, err, errsz) ||
 	    !store_txn_meta_put(l->t, pos_key, l->blob, 3 + poslen + n, err,
 	    errsz) || !store_txn_meta_put(l->t, LEARNER_WHERE_KEY, where,
 	    strlen(where), err, errsz)) {
@@ -557,6 +639,8 @@ learner_commit(struct learner *l, const char *pos_key, const void *pos,
 	learner_cache_clear(l);
 	learner_stats_add(&l->run, &l->delta);
 	memset(&l->delta, 0, sizeof(l->delta));
+	l->ev_base = learner_evidence(l);
+	l->ev_delta = 0;
 	l->pending = 0;
 	return 1;
 }
@@ -570,6 +654,7 @@ learner_abort(struct learner *l)
 	l->t = NULL;
 	learner_cache_clear(l);
 	memset(&l->delta, 0, sizeof(l->delta));
+	l->ev_delta = 0;
 	l->pending = 0;
 }
 
@@ -625,78 +710,160 @@ learner_resume(struct learner *l, const char *pos_key, void *pos,
 
 /* --------------------------------------------------------------- expiry */
 
-struct learner_due {
-	char (*keys)[KEY_MAX + 1];
-	size_t n, cap;
+/* A slice of the sweep: the records read, and those due among them. */
+struct learner_sweep {
 	uint64_t now;
+	uint64_t max_age;		/* observe_max_age; 0: never */
+	char after[KEY_MAX + 1];	/* the last key read */
+	char (*due)[KEY_MAX + 1];	/* up to LEARNER_SWEEP_BATCH keys */
+	size_t ndue, scanned;
+	uint64_t evidence;		/* evidence-only records that stay */
+	int more;			/* the slice stopped before the end */
 };
 
+/* A learned pin whose expiry has passed. */
 static int
-learner_due_one(void *arg, const char *key, size_t keylen,
+learner_is_due(const struct record *r, uint64_t now)
+{
+	return (r->state == STATE_ENCRYPT || r->state == STATE_SECURE) &&
+	    r->source == SOURCE_LEARNED && r->expires != 0 &&
+	    r->expires <= now;
+}
+
+/* An evidence-only record nothing happened to for max_age. */
+static int
+learner_is_stale(const struct record *r, uint64_t now, uint64_t max_age)
+{
+	uint64_t t = r->last_seen > r->updated ? r->last_seen : r->updated;
+
+	if (r->first_seen > t)
+		t = r->first_seen;
+	return max_age != 0 && learner_is_evidence(1, r) &&
+	    t <= now - (max_age < now ? max_age : now);
+}
+
+static int
+learner_sweep_one(void *arg, const char *key, size_t keylen,
     const struct record *r)
 {
-	struct learner_due *d = arg;
-	char (*grown)[KEY_MAX + 1];
+	struct learner_sweep *w = arg;
 
-	if ((r->state != STATE_ENCRYPT && r->state != STATE_SECURE) ||
-	    r->source != SOURCE_LEARNED || r->expires == 0 ||
-	    r->expires > d->now)
-		return 0;
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 64;
-		grown = realloc(d->keys, d->cap * sizeof(*d->keys));
-		if (grown == NULL)
-			return 1;
-		d->keys = grown;
+	memcpy(w->after, key, keylen + 1);
+	w->scanned++;
+	if (learner_is_due(r, w->now) ||
+	    learner_is_stale(r, w->now, w->max_age))
+		memcpy(w->due[w->ndue++], key, keylen + 1);
+	else if (learner_is_evidence(1, r))
+		w->evidence++;
+	if (w->ndue == LEARNER_SWEEP_BATCH ||
+	    w->scanned == LEARNER_SWEEP_SCAN) {
+		w->more = 1;
+		return 1;
 	}
-	memcpy(d->keys[d->n], key, keylen + 1);
-	d->n++;
 	return 0;
 }
 
-/* Learned pins past their expiry become expired; commits on its own. */
+/* Expire or drop one record of the slice, as it is now, in the batch. */
+static int
+learner_sweep_key(struct learner *l, struct learner_sweep *w, const char *key,
+    char *err, size_t errsz)
+{
+	struct record_event ev;
+	struct learner_slot *sl;
+	int was;
+
+	if ((sl = learner_slot(l, key, err, errsz)) == NULL)
+		return 0;
+	if (!sl->exists || sl->corrupt)
+		return 1;
+	was = learner_is_evidence(1, &sl->r);
+	if (learner_is_due(&sl->r, w->now)) {
+		if (learn_expire(&sl->r, sl->key, w->now, &l->p, &ev) ==
+		    LEARN_UNCHANGED)
+			return 1;
+		if (sl->r.updated < ev.time)
+			sl->r.updated = ev.time;  /* aged from its expiry */
+		sl->dirty = 1;
+		l->delta.transitions++;
+		if (!store_txn_event(l->t, &ev, err, errsz))
+			return 0;
+		if (l->efn != NULL)
+			l->efn(l->earg, &ev);
+	} else if (learner_is_stale(&sl->r, w->now, w->max_age)) {
+		/* no event: a flood of them would push the pins' out */
+		if (!store_txn_del(l->t, key, err, errsz))
+			return 0;
+		sl->exists = sl->dirty = 0;
+		l->delta.aged++;
+	}
+	l->ev_delta += learner_is_evidence(sl->exists, &sl->r) - was;
+	w->evidence += learner_is_evidence(sl->exists, &sl->r);
+	return 1;
+}
+
+/*
+ * Write one slice's due records in one transaction; the last slice also
+ * stores the evidence-only count the sweep found.
+ */
+static int
+learner_sweep_write(struct learner *l, struct learner_sweep *w, char *err,
+    size_t errsz)
+{
+	size_t i;
+	int ok;
+
+	if (w->ndue == 0 && w->more)
+		return 1;
+	ok = learner_begin(l, err, errsz);
+	for (i = 0; ok && i < w->ndue; i++)
+		ok = learner_sweep_key(l, w, w->due[i], err, errsz);
+	if (ok && !w->more) {
+		l->ev_base = w->evidence;
+		l->ev_delta = 0;
+	}
+	ok = ok && learner_writeback(l, err, errsz) &&
+	    learner_stats_commit(l, err, errsz) &&
+	    learner_evidence_commit(l, err, errsz);
+	if (ok) {
+		ok = store_commit(l->t, err, errsz);
+		l->t = NULL;
+	}
+	if (ok) {
+		learner_stats_add(&l->run, &l->delta);
+		l->ev_base = learner_evidence(l);
+	}
+	learner_abort(l);
+	return ok;
+}
+
+/*
+ * Learned pins past their expiry become expired, evidence-only records
+ * idle for observe_max_age go; commits on its own, batch by batch.
+ */
 int
 learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
 {
-	struct learner_due d = { NULL, 0, 0, now };
-	struct record_event ev;
-	struct learner_slot *sl;
-	size_t i;
-	int ok;
+	struct learner_sweep w;
+	int ok = 1;
 
 	if (l->t != NULL) {
 		snprintf(err, errsz, "expiry check during a batch");
 		return 0;
 	}
-	ok = store_foreach(l->s, NULL, learner_due_one, &d, err, errsz);
-	for (i = 0; ok && i < d.n; i++) {
-		ok = learner_begin(l, err, errsz) &&
-		    (sl = learner_slot(l, d.keys[i], err, errsz)) != NULL;
-		if (!ok || !sl->exists || sl->corrupt ||
-		    learn_expire(&sl->r, sl->key, now, &l->p, &ev) ==
-		    LEARN_UNCHANGED)
-			continue;
-		sl->dirty = 1;
-		ok = store_txn_event(l->t, &ev, err, errsz);
-		l->delta.transitions++;
-		if (ok && l->efn != NULL)
-			l->efn(l->earg, &ev);
+	memset(&w, 0, sizeof(w));
+	w.now = now;
+	w.max_age = l->p.observe_max_age;
+	w.due = malloc(LEARNER_SWEEP_BATCH * sizeof(*w.due));
+	if (w.due == NULL) {
+		snprintf(err, errsz, "out of memory for the expiry check");
+		return 0;
 	}
-	free(d.keys);
-	if (ok && l->t != NULL) {
-		ok = learner_writeback(l, err, errsz) &&
-		    learner_stats_commit(l, err, errsz);
-		if (ok) {
-			ok = store_commit(l->t, err, errsz);
-			l->t = NULL;
-		}
-	}
-	if (l->t != NULL)
-		store_abort(l->t);
-	l->t = NULL;
-	learner_cache_clear(l);
-	if (ok)
-		learner_stats_add(&l->run, &l->delta);
-	memset(&l->delta, 0, sizeof(l->delta));
+	do {
+		w.ndue = w.scanned = 0;
+		w.more = 0;
+		ok = store_foreach_after(l->s, w.after, learner_sweep_one, &w,
+		    err, errsz) && learner_sweep_write(l, &w, err, errsz);
+	} while (ok && w.more);
+	free(w.due);
 	return ok;
 }

@@ -12,6 +12,7 @@
 #define LEARNER_POS_MAX 600	/* a source's own position bytes */
 #define LEARNER_STATS_KEY "learn.stats"
 #define LEARNER_WHERE_KEY "learn.where"	/* the last position, for people */
+#define LEARNER_EVIDENCE_KEY "learn.evidence"	/* evidence-only records */
 
 /* Counters kept in the store (meta "learn.stats"), over all runs. */
 struct learner_stats {
@@ -25,8 +26,10 @@ struct learner_stats {
 	uint64_t local;		/* hops to a content filter or LAN relay */
 	uint64_t transitions;	/* events written */
 	uint64_t last_time;	/* log time of the newest line used */
+	uint64_t unrecorded;	/* new domains not recorded: max_observing */
+	uint64_t aged;		/* evidence-only records aged out */
 };
-#define LEARNER_STATS_N 10
+#define LEARNER_STATS_N 12
 
 /* A domain worth probing now (learn_wants_probe), for tlspind's learner. */
 typedef void (*learner_probe_fn)(void *arg, const char *domain, int why);
@@ -62,6 +65,7 @@ int learner_commit(struct learner *l, const char *pos_key, const void *pos,
 void learner_abort(struct learner *l);
 int learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz);
 size_t learner_pending(const struct learner *l);
+uint64_t learner_evidence(const struct learner *l);
 void learner_stats(const struct learner *l, struct learner_stats *st);
 int learner_stats_load(struct store *s, struct learner_stats *st,
     char *err, size_t errsz);

@@ -52,6 +52,8 @@ enum store_status store_get(struct store *s, const char *key,
     struct record *r, char *err, size_t errsz);
 int store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
     void *arg, char *err, size_t errsz);
+int store_foreach_after(struct store *s, const char *after,
+    store_domain_fn fn, void *arg, char *err, size_t errsz);
 int store_events_foreach(struct store *s, const char *domain,
     store_event_fn fn, void *arg, char *err, size_t errsz);
 int store_meta_get(struct store *s, const char *name, void *buf,

@@ -139,7 +139,7 @@ tlspind_print_probe(const struct config *c)
 static void
 tlspind_print_config(const struct config *c)
 {
-	char span[32], age[32];
+	char span[32], age[32], oage[32];
 	unsigned i;
 
 	printf("store = %s\nlisten =", c->store);
@@ -156,11 +156,13 @@ tlspind_print_config(const struct config *c)
 	    c->postfix_compat % 100, c->debug ? "yes" : "no");
 	config_duration_format(span, sizeof(span), c->pin_min_span);
 	config_duration_format(age, sizeof(age), c->pin_max_age);
+	config_duration_format(oage, sizeof(oage), c->observe_max_age);
 	printf("pin_min_deliveries = %u\npin_min_span = %s\n"
-	    "pin_max_age = %s\nsecure_pins = %s\nprivate_mx = %s\n"
+	    "pin_max_age = %s\nobserve_max_age = %s\nmax_observing = %lu\n"
+	    "secure_pins = %s\nprivate_mx = %s\n"
 	    "log_source = %s\nsyslog_name =", c->pin_min_deliveries, span,
-	    age, c->secure_pins ? "yes" : "no", c->private_mx ? "yes" : "no",
-	    c->log_source);
+	    age, oage, c->max_observing, c->secure_pins ? "yes" : "no",
+	    c->private_mx ? "yes" : "no", c->log_source);
 	for (i = 0; i < c->nsyslog_names; i++)
 		printf(" %s", c->syslog_names[i]);
 	printf("\npostfix_user = %s\n", c->postfix_user);

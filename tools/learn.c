@@ -29,6 +29,12 @@
  *
  *	--dry-run runs everything in one transaction and aborts it; on a
  *	store that does not exist yet it learns into a temporary one.
+ *
+ *	Lines two learners both read count twice. tlspin learn may run
+ *	beside tlspind's learner (it reads older files, by design), but
+ *	not beside another tlspin learn on the same store (LEARN_LOCK in
+ *	the store directory, flock(2)), and it refuses the file that
+ *	log_source names: tlspind learns that one.
  */
 #include "autoconf.h"
 
@@ -38,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -74,6 +81,7 @@ struct learn_known {
 	size_t n;
 	struct learn_entry self;	/* the file being learned */
 };
+#define LEARN_LOCK "learn.lock"	/* one tlspin learn a store at a time */
 
 struct learn_run {
 	struct learner *l;
@@ -456,6 +464,13 @@ learn_summary_text(struct learn_run *x)
 	printf("%s %llu, upgraded to secure %llu, expired %llu\n",
 	    x->dry ? "would pin" : "pinned", (unsigned long long)x->pinned,
 	    (unsigned long long)x->upgraded, (unsigned long long)x->expired);
+	if (st->unrecorded > 0)
+		printf("%llu new domains not recorded: the store holds "
+		    "max_observing domains without a pin (raise it in "
+		    "tlspin.conf)\n", (unsigned long long)st->unrecorded);
+	if (st->aged > 0)
+		printf("%llu records without a pin dropped: no delivery for "
+		    "observe_max_age\n", (unsigned long long)st->aged);
 	for (i = 0; i < x->nshown; i++) {
 		cli_time(t, sizeof(t), x->shown[i].time);
 		printf("  %s  %-30s %s\n", t, x->shown[i].domain,
@@ -477,12 +492,14 @@ learn_summary_json(struct learn_run *x)
 	printf("{\"dry_run\":%s,\"lines\":%llu,\"smtp\":%llu,\"used\":%llu,"
 	    "\"ignored\":%llu,\"deliveries\":%llu,\"local\":%llu,"
 	    "\"pinned\":%llu,\"upgraded\":%llu,\"expired\":%llu,"
+	    "\"unrecorded\":%llu,\"aged\":%llu,"
 	    "\"transitions\":[", x->dry ? "true" : "false",
 	    (unsigned long long)st->lines, (unsigned long long)st->smtp,
 	    (unsigned long long)st->used, (unsigned long long)st->ignored,
 	    (unsigned long long)st->observations,
 	    (unsigned long long)st->local, (unsigned long long)x->pinned,
-	    (unsigned long long)x->upgraded, (unsigned long long)x->expired);
+	    (unsigned long long)x->upgraded, (unsigned long long)x->expired,
+	    (unsigned long long)st->unrecorded, (unsigned long long)st->aged);
 	for (i = 0; i < x->nshown; i++) {
 		printf("%s{\"time\":%llu,\"domain\":", i ? "," : "",
 		    (unsigned long long)x->shown[i].time);
@@ -493,6 +510,68 @@ learn_summary_json(struct learn_run *x)
 		printf("}");
 	}
 	printf("]}\n");
+}
+
+/*
+ * The file tlspind follows (log_source = file:PATH) is its to learn:
+ * read here too, each of its deliveries would count twice. 0 if a FILE
+ * is that file.
+ */
+static int
+learn_not_daemons(const struct cli *c, int n, char **names, const int *fds)
+{
+	const char *src = c->cfg.log_source;
+	struct stat daemon, st;
+	int i;
+
+	if (strncmp(src, "file:", 5) != 0 || stat(src + 5, &daemon) != 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (fstat(fds[i], &st) == 0 && st.st_dev == daemon.st_dev &&
+		    st.st_ino == daemon.st_ino) {
+			fprintf(stderr, "tlspin learn: %s is the file tlspind "
+			    "learns from (log_source = %s): its deliveries "
+			    "would count twice; give only the files it does "
+			    "not read, such as the rotated ones\n", names[i],
+			    src);
+			return 0;
+		}
+	return 1;
+}
+
+/*
+ * One tlspin learn a store at a time: two would read the same lines from
+ * the same saved position and count them twice. The lock is the file's
+ * descriptor, held until the process exits; -1 (said) if another holds it.
+ */
+static int
+learn_lock(const char *dir)
+{
+	char path[4200], buf[32];
+	ssize_t n;
+	int fd, len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, LEARN_LOCK);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		fprintf(stderr, "tlspin learn: cannot open %s: %s (run as "
+		    "the store's owner)\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr, "tlspin learn: another tlspin learn (pid %s) "
+		    "is learning into store %s; run this one when it is "
+		    "done\n", buf[0] ? buf : "unknown", dir);
+		close(fd);
+		return -1;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+		fprintf(stderr, "tlspin learn: warning: cannot write to %s: "
+		    "%s\n", path, strerror(errno));
+	return fd;
 }
 
 /* A dry run on a store that does not exist: learn into a scratch one. */
@@ -589,7 +668,7 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	struct learn_params p;
 	struct store *s;
 	char scratch[64] = "";
-	int rc, *fds;
+	int rc, *fds, lock = -1;
 
 	memset(&x, 0, sizeof(x));
 	if ((rc = learn_opts(argc, argv, &x)) >= 0)
@@ -600,8 +679,17 @@ cmd_learn(struct cli *c, int argc, char **argv)
 		free(fds);
 		return EXIT_USAGE;
 	}
+	if (!learn_not_daemons(c, argc - optind, argv + optind, fds)) {
+		for (rc = 0; rc < argc - optind; rc++)
+			close(fds[rc]);
+		free(fds);
+		return EXIT_USAGE;
+	}
 	if ((x.dry && !learn_scratch(c, scratch, sizeof(scratch))) ||
-	    (rc = cli_open(c, STORE_CREATE, &s)) != 0) {
+	    (rc = cli_open(c, STORE_CREATE, &s)) != 0 ||
+	    (!x.dry && (lock = learn_lock(c->store_path)) < 0)) {
+		if (rc == 0 && lock < 0 && !x.dry)
+			store_close(s);
 		for (rc = 0; rc < argc - optind; rc++)
 			close(fds[rc]);
 		free(fds);
@@ -625,6 +713,8 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	free(x.buf);
 	free(fds);
 	store_close(s);
+	if (lock >= 0)
+		close(lock);
 	learn_scratch_remove(scratch);
 	return rc;
 }

@@ -905,6 +905,11 @@ cmd_stats_learn_text(const struct learner_stats *ls, const char *where)
 	    (unsigned long long)ls->observations,
 	    (unsigned long long)ls->local,
 	    (unsigned long long)ls->transitions);
+	if (ls->unrecorded + ls->aged > 0)
+		printf("bounds:     %llu new domains not recorded (max_observing)"
+		    ", %llu records\n            without a pin aged out "
+		    "(observe_max_age)\n", (unsigned long long)ls->unrecorded,
+		    (unsigned long long)ls->aged);
 	printf("last line:  %s\nposition:   %s\n", t,
 	    where[0] ? where : "none yet (nothing learned)");
 }
@@ -915,6 +920,7 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 	printf(",\"learning\":{\"lines\":%llu,\"smtp\":%llu,\"used\":%llu,"
 	    "\"ignored\":%llu,\"unparsed\":%llu,\"forged\":%llu,"
 	    "\"deliveries\":%llu,\"local\":%llu,\"transitions\":%llu,"
+	    "\"unrecorded\":%llu,\"aged\":%llu,"
 	    "\"last_time\":%llu,\"position\":",
 	    (unsigned long long)ls->lines, (unsigned long long)ls->smtp,
 	    (unsigned long long)ls->used, (unsigned long long)ls->ignored,
@@ -922,6 +928,7 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 	    (unsigned long long)ls->observations,
 	    (unsigned long long)ls->local,
 	    (unsigned long long)ls->transitions,
+	    (unsigned long long)ls->unrecorded, (unsigned long long)ls->aged,
 	    (unsigned long long)ls->last_time);
 	json_string(stdout, where);
 	putchar('}');

@@ -67,7 +67,7 @@ struct fuzz_learn_entry {
 static struct fuzz_learn_entry fuzz_learn_table[FUZZ_LEARN_RECORDS];
 static size_t fuzz_learn_n;
 static const struct learn_params fuzz_learn_params = {
-	2, 5, 600, 1, REPLY_COMPAT_DEFAULT, 1, 0, 0, 0, 0
+	2, 5, 600, 1, REPLY_COMPAT_DEFAULT, 1, 0, 0, 0, 0, 0, 0
 };
 
 /* "seen": at most 8 "host=level" tokens, each host once. */
