@@ -57,6 +57,7 @@
 #	TLSPIND, TLSPIN	programs under test (default: the build tree)
 #	E2E_WORK	work directory of a running harness (set by run.sh)
 #	E2E_TIMEOUT	seconds one wait may take (default 20)
+#	E2E_REQUIRE=1	a scenario that would skip fails instead (CI)
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${E2E_TIMEOUT:=20}"
@@ -131,8 +132,13 @@ e2e_fail() {
 	exit 1
 }
 
-# Skip the current scenario: it cannot run here.
+# Skip the current scenario: it cannot run here. Under E2E_REQUIRE=1
+# (CI, where everything must run) that is a failure, with the reason.
 e2e_skip() {
+	if [ "${E2E_REQUIRE:-0}" = 1 ]; then
+		printf 'FAIL: would skip, and E2E_REQUIRE=1: %s\n' "$*" >&2
+		exit 1
+	fi
 	printf 'SKIP: %s\n' "$*" >&2
 	exit 77
 }
@@ -577,7 +583,7 @@ probe_timeout = 5s
 probe_interval = 0s
 EOF
 	else
-		e2e_note "tlspind does not take log_source: it will not learn, and the scenarios that need learning skip"
+		e2e_note "tlspind does not take log_source: it will not learn, and the scenarios that need learning skip (fail under E2E_REQUIRE=1)"
 	fi
 }
 
@@ -690,7 +696,7 @@ e2e_events_match() {
 # ---------------------------------------------------------------- learning
 
 # Scenarios that need tlspind to learn from Postfix's log call this first.
-# It skips them unless tlspind, reading the harness config, follows the
+# It skips them (fails them under E2E_REQUIRE=1) unless tlspind, reading the harness config, follows the
 # sender's maillog (a tlspind without log_source gets no learning settings
 # from e2e_tlspind_config).
 e2e_require_learning() {

@@ -7,7 +7,9 @@
 # of TESTS: "make check" stays unprivileged. See t/e2e/README.
 # Select scenarios with "make check-e2e E2E='02 03'". When the suite
 # cannot run (not root, no Postfix) it reports every scenario as skipped
-# and succeeds, unless E2E_REQUIRE=1 is set in the environment (CI sets it).
+# and succeeds. With E2E_REQUIRE=1 in the environment (dev.sh sets it when
+# it runs as root, as in CI) nothing may skip: a scenario that would skip,
+# or the whole suite when it cannot run, is reported as failed.
 
 E2E_SCENARIOS = \
 	t/e2e/00-control-opportunistic.sh \

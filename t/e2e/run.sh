@@ -24,7 +24,9 @@
 #
 #	Exit status: 0 when nothing failed and something passed, 1 when a
 #	scenario failed, 77 when everything was skipped, 99 when the harness
-#	could not set up its world.
+#	could not set up its world. Under E2E_REQUIRE=1 nothing may skip: a
+#	scenario that skips, or the whole suite when it cannot run here, is
+#	reported as FAIL with its reason.
 #
 # ENVIRONMENT
 #	TLSPIND, TLSPIN	the programs under test (default: the build tree)
@@ -34,7 +36,8 @@
 #			(sender-NN-name.log) and tlspind's stderr to DIR
 #			(this is how t/data/postfix-3.7 was made)
 #	E2E_VERBOSE=1	show the notes of passing scenarios too
-#	E2E_REQUIRE=1	report a skip of the whole suite as a failure (CI)
+#	E2E_REQUIRE=1	every scenario must run: a skip is a failure (CI;
+#			dev.sh sets it when it runs as root)
 #	TMPDIR		where the work directory is made (default /tmp)
 
 set -u
@@ -65,16 +68,20 @@ e2e_summary() {
 	echo "e2e: $1 passed, $2 failed, $3 skipped"
 }
 
-# Report every scenario as skipped because the suite cannot run here.
+# Report every scenario as skipped because the suite cannot run here, or
+# as failed under E2E_REQUIRE=1.
 e2e_skip_all() {
-	local n
+	local n s
 	n=$(e2e_list_scenarios "$@" | wc -l)
-	echo "SKIP: e2e suite: $E2E_SKIP_REASON"
-	e2e_summary 0 0 "$n"
 	if [ "${E2E_REQUIRE:-0}" = 1 ]; then
-		echo "e2e: E2E_REQUIRE=1 and the suite cannot run" >&2
+		for s in $(e2e_list_scenarios "$@"); do
+			echo "FAIL: $s (would skip, and E2E_REQUIRE=1: $E2E_SKIP_REASON)"
+		done
+		e2e_summary 0 "$n" 0
 		exit 1
 	fi
+	echo "SKIP: e2e suite: $E2E_SKIP_REASON"
+	e2e_summary 0 0 "$n"
 	exit 77
 }
 
@@ -290,6 +297,11 @@ for s in "${E2E_LIST[@]}"; do
 	took=$(e2e_elapsed "$t0")
 	if [ -n "${E2E_CAPTURE-}" ] && [ $rc != 77 ]; then
 		e2e_log_since "$mark" >"$E2E_CAPTURE/sender-$s.log"
+	fi
+	# a scenario that exits 77 by itself under E2E_REQUIRE=1 fails too
+	if [ $rc = 77 ] && [ "${E2E_REQUIRE:-0}" = 1 ]; then
+		echo "FAIL: would skip, and E2E_REQUIRE=1: $(sed -n 's/^SKIP: //p' "$out" | tail -n 1)" >>"$out"
+		rc=1
 	fi
 	case $rc in
 	0)	passed=$((passed + 1))

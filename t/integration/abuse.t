@@ -51,6 +51,7 @@ rss_check() {
 }
 fds() { ls "/proc/$DAEMON_PID/fd" | wc -l; }
 fds_below() { [ "$(fds)" -lt "$1" ]; }	# for wait_for
+fds_over() { [ "$(fds)" -gt "$1" ]; }
 
 # bench_start NAME [SECONDS]: the honest clients, 5 connections asking
 # for the pinned good.test, in the background
@@ -138,10 +139,11 @@ check "over max_clients: every refused one is closed, none hangs" \
 "$BENCH" --socket "$SOCK" --key good.test --idle 1000 --duration 2 \
 	--timeout 5 --kv >"$T/storm.bench" 2>/dev/null &
 STORM_PID=$!
-sleep 1
-rss_check hold "$HOLD held, refusal storm"
 wait "$STORM_PID"
-note "refusal storm: idle_reopened=$(kv idle_reopened "$(cat "$T/storm.bench")")"
+storm=$(kv idle_reopened "$(cat "$T/storm.bench")")
+note "refusal storm: idle_reopened=$storm"
+check "refusal storm: the client was refused and reconnected" '[ "${storm:-0}" -gt 0 ]'
+rss_check hold "$HOLD held, after a refusal storm"
 bench_check hold
 echo >&3
 hold_line served
@@ -156,6 +158,7 @@ refusals=$(grep -c 'refused a connection' "$T/daemon.log")
 note "hold: 'refused a connection' logged $refusals times"
 check "refusals are logged a few times, not once each" '[ "$refusals" -ge 1 ] && [ "$refusals" -le 3 ]'
 wait_for fds_below $((fds0 + 6))
+check "hold: every held connection is closed" '[ $? -eq 0 ]'
 rss_check hold "after, connections closed"
 stop_daemon
 is "$DAEMON_STATUS" 0 "tlspind exits 0 after the hold phase"
@@ -163,12 +166,14 @@ is "$DAEMON_STATUS" 0 "tlspind exits 0 after the hold phase"
 # --- slowloris and idle connections ----------------------------------------
 start_daemon -o max_clients=$MAX -o idle_timeout=2s -o read_timeout=2s
 rss_check timeouts before
+fds1=$(fds)
 bench_start timeouts 4
 "$ABUSE" slowloris 500 good.test "$SOCK" >"$T/slow.out" &
 SLOW_PID=$!
 "$ABUSE" idle 500 "$SOCK" >"$T/idle.out" &
 IDLE_PID=$!
-sleep 1
+wait_for fds_over $((fds1 + 5 + 999))	# the bench's 5 and the 1000
+check "timeouts: the 1000 slow or idle connections are open" '[ $? -eq 0 ]'
 rss_check timeouts "1000 slow or idle connections"
 wait "$SLOW_PID" "$IDLE_PID"
 s=$(cat "$T/slow.out")
@@ -219,10 +224,12 @@ bench_check framing
 rss_check framing after
 
 # --- clients that never read their replies ----------------------------------
+fds1=$(fds)
 bench_start noread
 "$ABUSE" noread 200 good.test "$SOCK" >"$T/noread.out" &
 NOREAD_PID=$!
-sleep 1
+wait_for fds_over $((fds1 + 5 + 199))
+check "noread: the 200 connections are open" '[ $? -eq 0 ]'
 rss_check noread "200 connections not reading"
 wait "$NOREAD_PID"
 s=$(cat "$T/noread.out")
@@ -249,11 +256,13 @@ if command -v prlimit >/dev/null 2>&1; then
 	like "$(cat "$T/daemon.log")" "(out of file descriptors: raise the open-file limit)" \
 		"and the log says why"
 	wait_for fds_below $((lim - 250))
+	check "out of descriptors: the held connections are closed" '[ $? -eq 0 ]'
 	bench_start fdlimit 1
 	bench_check fdlimit
 else
 	ok 0 "# SKIP out of descriptors: prlimit is not installed"
 	ok 0 "# SKIP out of descriptors: log"
+	ok 0 "# SKIP out of descriptors: closed"
 	ok 0 "# SKIP out of descriptors: other clients"
 fi
 

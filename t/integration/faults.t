@@ -84,6 +84,13 @@ FAIL_RE="^tlspind: learner: cannot .* store"
 store_failed() { grep -q "$FAIL_RE $STORE" "$T/daemon.log"; }
 caught_up_or_failed() { caught_up || store_failed; }
 learner_pid() { pgrep -P "$DAEMON_PID" -x tlspind-learn | head -1; }
+# new_learner [OLDPID]: a learner runs and it is not OLDPID
+new_learner() { _p=$(learner_pid); [ -n "$_p" ] && [ "$_p" != "${1-}" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }	# gone PID: ended and reaped
+# sockets_of PID: how many sockets PID has open
+sockets_of() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'; }
+# connected PID N: PID has at least N sockets open
+connected() { [ "$(sockets_of "$1")" -ge "$2" ]; }
 
 # wait_long SECONDS COMMAND...: poll up to SECONDS.
 wait_long() {
@@ -281,7 +288,7 @@ unset TLSPIN_MAP_SIZE_MB
 learner_mapped() {
 	[ "$(grep -c "$STORE/data.mdb" "/proc/$(learner_pid)/maps")" -ge 2 ]
 }
-wait_for learner_mapped
+wait_for learner_mapped; ok $? "MAP_FULL: the learner has mapped the store"
 is "$(map_kib "$DAEMON_PID")" 1024 "MAP_FULL: TLSPIN_MAP_SIZE_MB=1 gives the lookup process a 1 MiB map"
 is "$(map_kib "$(learner_pid)")" 1024 "and the learner"
 feed
@@ -314,7 +321,8 @@ cut -f1 "$T/ref.pins" >"$T/ref.keys"
 "$BENCH" --socket "$SOCK" -c 32 --idle 16 --churn 1 -d 30 -k "$T/ref.keys" \
 	-o random --expect ok --kv >"$T/bg.kv" 2>&1 &
 BG_PID=$!
-sleep 1
+wait_for connected "$BG_PID" 16
+ok $? "churn: the clients are connected ($(sockets_of "$BG_PID") sockets)"
 kill -KILL "$BG_PID"	# postfix stop, the hard way: every client at once
 wait "$BG_PID" 2>/dev/null
 BG_PID=
@@ -322,9 +330,24 @@ BG_PID=
 	-o random --expect ok --kv >"$T/churn.kv" 2>&1 &
 BG_PID=$!
 # restart the learner under that load: a reload, a crash, a reload
-sleep 0.5; kill -HUP "$DAEMON_PID"
-sleep 1; pkill -KILL -P "$DAEMON_PID" -x tlspind-learn
-sleep 1; kill -HUP "$DAEMON_PID"
+wait_for connected "$BG_PID" 16
+ok $? "churn: the clients are back ($(sockets_of "$BG_PID") sockets)"
+l0=$(learner_pid)
+kill -HUP "$DAEMON_PID"
+wait_for new_learner "$l0"
+ok $? "churn: SIGHUP replaces learner $l0 by $(learner_pid)"
+l1=$(learner_pid)
+pkill -KILL -P "$DAEMON_PID" -x tlspind-learn
+ok $? "churn: pkill -9 finds the learner"
+wait_for gone "$l1"; ok $? "churn: learner $l1 is gone after kill -9"
+wait_for new_learner "$l1"
+ok $? "churn: a new learner $(learner_pid) replaces it"
+l2=$(learner_pid)
+kill -HUP "$DAEMON_PID"
+wait_for new_learner "$l2"
+ok $? "churn: SIGHUP replaces learner $l2 by $(learner_pid)"
+kill -0 "$BG_PID"
+ok $? "churn: the clients were still running through the restarts"
 wait "$BG_PID"
 ok $? "churn: clients reconnecting for every request, idle ones, learner restarts: all OK"
 BG_PID=

@@ -77,7 +77,10 @@ need() {	# need PROGRAM...: skip the whole test if one is missing
 	done
 }
 
-# wait_for COMMAND...: poll up to 10 s for COMMAND to succeed.
+# wait_for COMMAND...: poll up to 10 s for COMMAND to succeed; run again
+# at each poll, so a condition goes in a function (or sh -c '...'), not
+# in a "$(...)" that the shell expands once, before wait_for starts.
+# Its status is the test's to check (ok $? ...): a timeout is a failure.
 wait_for() {
 	i=0
 	while [ $i -lt 200 ]; do
@@ -85,6 +88,7 @@ wait_for() {
 		sleep 0.05
 		i=$((i + 1))
 	done
+	echo "# wait_for: still false after 10 s: $*"
 	return 1
 }
 

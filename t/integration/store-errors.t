@@ -50,8 +50,9 @@ stop_daemon
 start_daemon
 rm -f "$STORE/data.mdb" "$STORE/lock.mdb"
 pin fixed.test --level encrypt
-sleep 1.1	# the open is retried at most once a second
-pm fixed.test
+# the open is retried at most once a second: poll
+answers() { pm "$1"; [ "$PM_OUT/$PM_RC" = "$2" ]; }	# answers KEY OUT/RC
+wait_for answers fixed.test encrypt/0
 is "$PM_OUT/$PM_RC" "encrypt/0" "once the store is good it answers without a restart"
 stop_daemon
 

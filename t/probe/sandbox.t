@@ -100,7 +100,8 @@ probed() { "$TLSPIN" --store "$STORE" why good.test 2>/dev/null | grep -q "probe
 wait_for probed; ok $? "the learner pinned good.test and a probe process probed it"
 pm other.test;	is "$PM_OUT" "encrypt" "lookups answer"
 pm good.test;	is "$PM_OUT" "secure match=mx.good.test" "the probe upgraded the learned pin"
-kill -USR1 "$DAEMON_PID"; sleep 0.2
+kill -USR1 "$DAEMON_PID"
+wait_for grep -q " observed=" "$T/daemon.log"; ok $? "SIGUSR1 logs the counters"
 kill -TERM "$DAEMON_PID"; wait "$STRACE_PID"; DAEMON_PID=
 
 calls=$(sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' "$T/run/strace" | sort -u)
