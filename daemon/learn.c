@@ -10,8 +10,9 @@
  *	int learn_wants_probe(r, obs, now, params)
  * DESCRIPTION
  *	DESIGN.md's state machine as pure functions on a record: no I/O,
- *	no clock (times come from the log), so the same log always gives
- *	the same store and every rule can be tested on its own.
+ *	no clock (times come from the log, never later than the caller's
+ *	clock: see learner.c), so the same log always gives the same store
+ *	and every rule can be tested on its own.
  *
  *	learn_apply() counts one delivery attempt and moves the domain (a
  *	failure for a domain without a record creates none):
@@ -571,8 +572,17 @@ learn_apply(struct record *r, int exists, const char *domain,
 		learn_new(r, o->time);
 	if (r->state == STATE_MANUAL && r->level == LEVEL_NONE)
 		return LEARN_UNCHANGED;	/* the admin said: no TLS, no learning */
-	/* before the evidence: the reason names the last good delivery
-	 * before the expiry, not this one */
+	/*
+	 * A pin that lapsed before this attempt expires first, so a TLS
+	 * delivery after the lapse starts a new run instead of renewing a
+	 * pin nobody used for pin_max_age (tlspind's sweep runs every 10
+	 * minutes; tlspin learn reads months of logs at once). This is
+	 * decided by the clock, not by the log: the caller never passes a
+	 * time later than its clock (learner.c takes a line dated in the
+	 * future as now), so a line can only expire what the clock already
+	 * has. Before the evidence: the reason names the last good delivery
+	 * before the expiry, not this one.
+	 */
 	if (learn_pinned(r) && r->source == SOURCE_LEARNED &&
 	    r->expires != 0 && o->time >= r->expires)
 		learn_to_expired(r, domain, p, &ev[(*nev)++]);

@@ -25,7 +25,10 @@
  *	entries written by Postfix's smtp(8)) or a file followed across
  *	rotation, feeds the learner in slices of at most LEARND_SLICE lines
  *	and commits after each slice, with the position, in one transaction;
- *	the transitions of the slice are logged once it is committed. A
+ *	the transitions of the slice are logged once it is committed. The
+ *	learner's clock is set from the wall clock before every slice: a
+ *	classic syslog stamp gets its year from it, and no line is dated
+ *	after it (lines that were are reported at most once an hour). A
  *	commit that fails (a full file system, a full map) ends the child:
  *	the parent's restart, with its backoff, is the retry.
  *	Every LEARND_EXPIRE_EVERY, and once at its start, it sweeps the
@@ -84,6 +87,7 @@
 #define LEARND_LOCK "learner.lock"	/* in the store directory */
 #define LEARND_LOCK_RETRY (2 * USEC)	/* another learner holds it: retry */
 #define LEARND_CAP_LOG (3600 * USEC)	/* max_observing: at most one line */
+#define LEARND_FUTURE_EVERY (3600 * USEC)	/* "dated in the future" */
 
 /* ------------------------------------------------------------ the parent */
 
@@ -117,6 +121,8 @@ struct learnd_child {
 	char events[LEARND_EVENTS];	/* transitions to log after the commit */
 	size_t evlen;
 	unsigned evmore;	/* transitions that did not fit */
+	uint64_t future_n, future_max;	/* lines dated after the clock */
+	uint64_t future_said;	/* monotonic usec of the last report */
 	unsigned char hbuf[HINTS_WIRE_MAX];
 	/* probes: requests wait in queue, at most nprobers in flight */
 	int probe_fd[2];	/* ours, the probers' (kept to restart one) */
@@ -296,6 +302,37 @@ learnd_one(struct learnd_child *k)
 	return rc == 1;
 }
 
+/*
+ * Lines dated after the clock were taken as now: tell the admin, at most
+ * once every LEARND_FUTURE_EVERY (a host whose clock runs ahead writes
+ * such lines all day).
+ */
+static void
+learnd_future_report(struct learnd_child *k, uint64_t usec)
+{
+	char when[32];
+	struct tm tm;
+	time_t t;
+	uint64_t newest, n = learner_future_take(k->l, &newest);
+
+	k->future_n += n;
+	if (newest > k->future_max)
+		k->future_max = newest;
+	if (k->future_n == 0 || (k->future_said != 0 &&
+	    usec - k->future_said < LEARND_FUTURE_EVERY))
+		return;
+	t = (time_t)k->future_max;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "@%llu",
+		    (unsigned long long)k->future_max);
+	log_warn("learner: %llu log lines dated in the future (up to %s) were "
+	    "taken as now; check the clock of the host that writes the log",
+	    (unsigned long long)k->future_n, when);
+	k->future_n = k->future_max = 0;
+	k->future_said = usec ? usec : 1;
+}
+
 /* Read a slice of lines, commit; come back at once if there is more. */
 static int
 learnd_on_drain(sd_event_source *s, uint64_t usec, void *arg)
@@ -307,9 +344,12 @@ learnd_on_drain(sd_event_source *s, uint64_t usec, void *arg)
 	learnd_hints_read(k);
 	if (k->js != NULL)
 		(void)jsource_process(k->js);
+	/* time is an input: the learner runs for months, its now must move */
+	learner_set_now(k->l, (int64_t)time(NULL));
 	while (n < LEARND_SLICE && (more = learnd_one(k)))
 		n++;
 	learnd_commit(k);
+	learnd_future_report(k, usec);
 	(void)sd_event_source_set_time(s, more ? usec : usec + LEARND_POLL);
 	return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }

@@ -54,7 +54,13 @@
  *
  *	Times: a line's RFC 3339 stamp, the journal's, or for a classic
  *	syslog stamp (no year, local time) the latest year that does not
- *	put it more than a day after the reference time (learner_set_now).
+ *	put it more than a day after the learner's clock. Time is an input:
+ *	the clock is what learner_set_now() last said (the wall clock at
+ *	learner_new()), and a long-running caller sets it before each slice
+ *	of lines it reads. No line is dated after that clock: a later stamp
+ *	is taken as now and counted (learner_stats' future,
+ *	learner_future_take), so nothing from the log can expire a pin
+ *	before the clock says so, nor stretch one into the far future.
  */
 #include "autoconf.h"
 
@@ -100,6 +106,7 @@ struct learner {
 	int64_t now;
 	int tc_mon, tc_day, tc_hour;	/* classic stamps: last hour seen */
 	int64_t tc_base;
+	uint64_t future_n, future_max;	/* since learner_future_take() */
 	size_t pending;			/* observations since the commit */
 	struct logparse_event ev;
 	struct correlate_out out;
@@ -204,6 +211,7 @@ learner_set_shared(struct learner *l, const char *key)
 	l->shared = key;
 }
 
+/* The learner's clock: Unix seconds, the latest any line may be dated. */
 void
 learner_set_now(struct learner *l, int64_t now)
 {
@@ -235,6 +243,21 @@ learner_evidence(const struct learner *l)
 	return n < 0 ? 0 : (uint64_t)n;
 }
 
+/*
+ * Lines dated in the future (more than LEARNER_FUTURE_SLACK after the
+ * clock) since the last call, and the newest of their stamps: for a
+ * caller that tells the admin, once in a while.
+ */
+uint64_t
+learner_future_take(struct learner *l, uint64_t *newest)
+{
+	uint64_t n = l->future_n;
+
+	*newest = l->future_max;
+	l->future_n = l->future_max = 0;
+	return n;
+}
+
 /* ---------------------------------------------------------------- time */
 
 /* Seconds of a classic stamp at the hour's start, in the inferred year. */
@@ -264,12 +287,37 @@ learner_hour_base(const struct learner *l, int mon, int day, int hour)
 	return t < 0 ? 0 : (int64_t)t;
 }
 
-/* The Unix time of a parsed line; 0 when it has none. */
+/*
+ * A line's time, never later than the clock. Nothing from the log may
+ * unpin: learn_apply() expires a pin as of the line's time and renews it
+ * to the line's time + pin_max_age, so one line stamped 2099 (or written
+ * while the logging host's clock ran 90 days ahead) would expire every
+ * pin it names for good, or keep one alive for decades. A line a little
+ * ahead (another host's clock, a line written while a slice is read) is
+ * taken as now as well, but only counted beyond LEARNER_FUTURE_SLACK.
+ */
+static uint64_t
+learner_clamp(struct learner *l, uint64_t t)
+{
+	uint64_t now = l->now > 0 ? (uint64_t)l->now : 0;
+
+	if (t <= now)
+		return t;
+	if (t - now > LEARNER_FUTURE_SLACK) {
+		l->delta.future++;
+		l->future_n++;
+		if (t > l->future_max)
+			l->future_max = t;
+	}
+	return now;
+}
+
+/* The Unix time of a parsed line (at most the clock); 0 when it has none. */
 static uint64_t
 learner_time(struct learner *l, const struct logparse_event *ev)
 {
 	if (ev->time >= 0)
-		return (uint64_t)ev->time;
+		return learner_clamp(l, (uint64_t)ev->time);
 	if (ev->month < 1 || ev->month > 12)
 		return 0;
 	if (ev->month != l->tc_mon || ev->day != l->tc_day ||
@@ -280,7 +328,8 @@ learner_time(struct learner *l, const struct logparse_event *ev)
 		l->tc_day = ev->day;
 		l->tc_hour = ev->hour;
 	}
-	return (uint64_t)(l->tc_base + ev->min * 60 + ev->sec);
+	return learner_clamp(l, (uint64_t)(l->tc_base + ev->min * 60 +
+	    ev->sec));
 }
 
 /* --------------------------------------------------------------- cache */
@@ -441,7 +490,7 @@ learner_observe(struct learner *l, const struct correlate_out *o, char *err,
 	if (!learner_events(l, ev, nev, err, errsz))
 		return 0;
 	if (l->pfn != NULL && (why = learn_wants_probe(&sl->r, &o->obs,
-	    (uint64_t)time(NULL), &l->p)) != LEARN_PROBE_NO)
+	    (uint64_t)l->now, &l->p)) != LEARN_PROBE_NO)
 		l->pfn(l->parg, o->domain, why);
 	return 1;
 }
@@ -524,6 +573,7 @@ learner_entry(struct learner *l, const char *tag, size_t taglen,
 
 /* ------------------------------------------------------------ position */
 
+/* Counters add up; last_time is the newest of the two. */
 static void
 learner_stats_add(struct learner_stats *to, const struct learner_stats *d)
 {

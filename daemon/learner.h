@@ -28,8 +28,10 @@ struct learner_stats {
 	uint64_t last_time;	/* log time of the newest line used */
 	uint64_t unrecorded;	/* new domains not recorded: max_observing */
 	uint64_t aged;		/* evidence-only records aged out */
+	uint64_t future;	/* lines dated after the clock, taken as now */
 };
-#define LEARNER_STATS_N 12
+#define LEARNER_STATS_N 13
+#define LEARNER_FUTURE_SLACK 300	/* seconds ahead before we count it */
 
 /* A domain worth probing now (learn_wants_probe), for tlspind's learner. */
 typedef void (*learner_probe_fn)(void *arg, const char *domain, int why);
@@ -67,6 +69,7 @@ int learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz);
 size_t learner_pending(const struct learner *l);
 uint64_t learner_evidence(const struct learner *l);
 void learner_stats(const struct learner *l, struct learner_stats *st);
+uint64_t learner_future_take(struct learner *l, uint64_t *newest);
 int learner_stats_load(struct store *s, struct learner_stats *st,
     char *err, size_t errsz);
 

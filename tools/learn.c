@@ -27,6 +27,10 @@
  *	new. A last line without its newline is left for the next run (the
  *	file may be mail.log, still being written).
  *
+ *	Times come from the lines; the learner's clock (the year of a
+ *	classic syslog stamp, the latest a line may be dated) is set from
+ *	the wall clock for every file and every batch.
+ *
  *	--dry-run runs everything in one transaction and aborts it; on a
  *	store that does not exist yet it learns into a temporary one.
  *
@@ -407,6 +411,7 @@ learn_file(struct learn_run *x, const char *name, int fd)
 
 	if (!learn_open(&f, name, fd))
 		return 0;
+	learner_set_now(x->l, (int64_t)cli_now());
 	rc = learn_head(&f, x->buf);
 	if (rc == 0)
 		rc = learn_next(&f, x->buf, &line, &len);
@@ -426,9 +431,11 @@ learn_file(struct learn_run *x, const char *name, int fd)
 			if (!learner_line(x->l, line, len, err, sizeof(err))) {
 				fprintf(stderr, "tlspin learn: %s\n", err);
 				ok = 0;
-			} else if (f.lines % LEARN_BATCH == 0)
+			} else if (f.lines % LEARN_BATCH == 0) {
 				ok = learn_commit(x, name, key, &known,
 				    f.offset);
+				learner_set_now(x->l, (int64_t)cli_now());
+			}
 		}
 		if (ok && rc == 0)
 			ok = learn_commit(x, name, key, &known, f.offset);
@@ -461,6 +468,10 @@ learn_summary_text(struct learn_run *x)
 	    (unsigned long long)st->used, (unsigned long long)st->ignored,
 	    (unsigned long long)st->observations,
 	    (unsigned long long)st->local);
+	if (st->future > 0)
+		printf("%llu lines dated in the future were taken as now; check "
+		    "the clock of the host that writes the log\n",
+		    (unsigned long long)st->future);
 	printf("%s %llu, upgraded to secure %llu, expired %llu\n",
 	    x->dry ? "would pin" : "pinned", (unsigned long long)x->pinned,
 	    (unsigned long long)x->upgraded, (unsigned long long)x->expired);
@@ -491,13 +502,14 @@ learn_summary_json(struct learn_run *x)
 	learner_stats(x->l, st);
 	printf("{\"dry_run\":%s,\"lines\":%llu,\"smtp\":%llu,\"used\":%llu,"
 	    "\"ignored\":%llu,\"deliveries\":%llu,\"local\":%llu,"
-	    "\"pinned\":%llu,\"upgraded\":%llu,\"expired\":%llu,"
-	    "\"unrecorded\":%llu,\"aged\":%llu,"
+	    "\"future\":%llu,\"pinned\":%llu,\"upgraded\":%llu,"
+	    "\"expired\":%llu,\"unrecorded\":%llu,\"aged\":%llu,"
 	    "\"transitions\":[", x->dry ? "true" : "false",
 	    (unsigned long long)st->lines, (unsigned long long)st->smtp,
 	    (unsigned long long)st->used, (unsigned long long)st->ignored,
 	    (unsigned long long)st->observations,
-	    (unsigned long long)st->local, (unsigned long long)x->pinned,
+	    (unsigned long long)st->local, (unsigned long long)st->future,
+	    (unsigned long long)x->pinned,
 	    (unsigned long long)x->upgraded, (unsigned long long)x->expired,
 	    (unsigned long long)st->unrecorded, (unsigned long long)st->aged);
 	for (i = 0; i < x->nshown; i++) {
@@ -649,7 +661,8 @@ learn_all(struct learn_run *x, int n, char **files, int *fds)
 	 * Expire pins as of the newest line read, not the clock: learning
 	 * mail.log.3.gz today and mail.log.2.gz tomorrow must let the second
 	 * renew what the first pinned. (Lookups check expiry against the
-	 * clock anyway.)
+	 * clock anyway.) Never past the clock: the learner dates no line
+	 * later than it, and upto is capped again here.
 	 */
 	learner_stats(x->l, &st);
 	upto = st.last_time && st.last_time < cli_now() ? st.last_time :

@@ -910,6 +910,10 @@ cmd_stats_learn_text(const struct learner_stats *ls, const char *where)
 		    ", %llu records\n            without a pin aged out "
 		    "(observe_max_age)\n", (unsigned long long)ls->unrecorded,
 		    (unsigned long long)ls->aged);
+	if (ls->future > 0)
+		printf("future:     %llu lines dated after the clock were taken "
+		    "as now (check\n            the clock of the host that "
+		    "writes the log)\n", (unsigned long long)ls->future);
 	printf("last line:  %s\nposition:   %s\n", t,
 	    where[0] ? where : "none yet (nothing learned)");
 }
@@ -921,7 +925,7 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 	    "\"ignored\":%llu,\"unparsed\":%llu,\"forged\":%llu,"
 	    "\"deliveries\":%llu,\"local\":%llu,\"transitions\":%llu,"
 	    "\"unrecorded\":%llu,\"aged\":%llu,"
-	    "\"last_time\":%llu,\"position\":",
+	    "\"last_time\":%llu,\"future\":%llu,\"position\":",
 	    (unsigned long long)ls->lines, (unsigned long long)ls->smtp,
 	    (unsigned long long)ls->used, (unsigned long long)ls->ignored,
 	    (unsigned long long)ls->unparsed, (unsigned long long)ls->forged,
@@ -929,7 +933,8 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 	    (unsigned long long)ls->local,
 	    (unsigned long long)ls->transitions,
 	    (unsigned long long)ls->unrecorded, (unsigned long long)ls->aged,
-	    (unsigned long long)ls->last_time);
+	    (unsigned long long)ls->last_time,
+	    (unsigned long long)ls->future);
 	json_string(stdout, where);
 	putchar('}');
 }
