@@ -15,7 +15,7 @@ set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 
-BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev"
+BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev libpsl-dev"
 TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base"
 
 as_root() {

@@ -654,6 +654,17 @@ learner_due_one(void *arg, const char *key, size_t keylen,
 	return 0;
 }
 
+/* A corrupt record is left for the admin (tlspin unpin); the other pins
+ * still expire. */
+static int
+learner_due_corrupt(void *arg, const char *key, const char *why)
+{
+	(void)arg;
+	(void)key;
+	(void)why;
+	return 0;
+}
+
 /* Learned pins past their expiry become expired; commits on its own. */
 int
 learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
@@ -668,7 +679,8 @@ learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
 		snprintf(err, errsz, "expiry check during a batch");
 		return 0;
 	}
-	ok = store_foreach(l->s, NULL, learner_due_one, &d, err, errsz);
+	ok = store_walk(l->s, NULL, learner_due_one, learner_due_corrupt, &d,
+	    err, errsz);
 	for (i = 0; ok && i < d.n; i++) {
 		ok = learner_begin(l, err, errsz) &&
 		    (sl = learner_slot(l, d.keys[i], err, errsz)) != NULL;

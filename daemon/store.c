@@ -401,10 +401,21 @@ store_get(struct store *s, const char *key, struct record *r, char *err,
 }
 
 /* Call fn for each domain (whose key starts with prefix, if given), in
- * key order; stops early when fn returns non-zero. 0 on a store error. */
+ * key order; stops early when fn returns non-zero. 0 on a store error,
+ * which a corrupt record is. */
 int
 store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
     void *arg, char *err, size_t errsz)
+{
+	return store_walk(s, prefix, fn, NULL, arg, err, errsz);
+}
+
+/* store_foreach, but a corrupt record goes to bad (if not NULL) and the
+ * walk goes on: one bad record must not hide the others from a listing,
+ * a backup or the expiry of pins. */
+int
+store_walk(struct store *s, const char *prefix, store_domain_fn fn,
+    store_corrupt_fn bad, void *arg, char *err, size_t errsz)
 {
 	MDB_txn *txn = store_read_begin(s, err, errsz);
 	MDB_cursor *cur;
@@ -438,6 +449,11 @@ store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
 		if (!record_decode(v.mv_data, v.mv_size, r, &why)) {
+			if (bad != NULL) {
+				if (bad(arg, key, why) != 0)
+					break;
+				continue;
+			}
 			store_errf(err, errsz, "record for %s in store %s is "
 			    "corrupt: %s", key, s->dir, why);
 			ok = 0;

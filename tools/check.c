@@ -330,8 +330,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.cafile = c->cfg.probe_cafile[0] ? c->cfg.probe_cafile : NULL;
 	o.resolver = c->cfg.probe_resolver[0] ? c->cfg.probe_resolver : NULL;
-	while ((ch = getopt_long(argc, argv, "jm:a:p:s:TC:r:t:h", opts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt("check", argc, argv, "jm:a:p:s:TC:r:t:h",
+	    opts)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
 		case 'm': o.mx = optarg; break;
@@ -355,7 +355,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 				    " submission, imap or pop3", optarg);
 			break;
 		case 'h': cmd_help("check"); return CHECK_PASS;
-		default: return check_usage("%s", "bad option");
+		default: return CHECK_UNKNOWN;	/* cli_getopt said why */
 		}
 	}
 	if (optind + 1 != argc)

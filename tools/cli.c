@@ -9,10 +9,20 @@
  *	default), switching from root to the store's owner so files the
  *	CLI creates stay readable by tlspind, normalising domain arguments,
  *	and printing records as text or JSON.
+ *
+ *	cli_getopt() is the one option parser of every command and of the
+ *	global options: getopt_long with GNU conventions (options and
+ *	operands in any order, --opt=value, unique abbreviations), and
+ *	errors that name the option and, for a missing value, what the
+ *	command's usage line says it takes. cli_text_ok() and cli_pin_ok()
+ *	check what an admin is about to store, so that nothing is written
+ *	that the readers then reject or that pins more than was meant.
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <libpsl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +34,9 @@
 #include "json.h"
 #include "key.h"
 #include "policy.h"
+
+static void cli_opt_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Read tlspin.conf (if any) and decide which store to open. */
 int
@@ -45,6 +58,207 @@ cli_setup(struct cli *c)
 	else
 		c->store_path = c->cfg.store;
 	return EXIT_OKAY;
+}
+
+/* Report an option error for cmd (NULL: the global options). */
+static void
+cli_opt_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tlspin%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The long option whose value is val, or NULL. */
+static const struct option *
+cli_opt_find(const struct option *longopts, int val)
+{
+	for (; longopts->name != NULL; longopts++)
+		if (longopts->val == val)
+			return longopts;
+	return NULL;
+}
+
+/* What the usage line of cmd names the value of --name, into buf. */
+static const char *
+cli_opt_metavar(const char *cmd, const char *name, char *buf, size_t bufsz)
+{
+	const char *usage = cmd ? cmd_usage(cmd) : CLI_GLOBAL_USAGE, *p;
+	size_t n = strlen(name), len;
+
+	for (p = usage; p != NULL && (p = strstr(p, "--")) != NULL; p += 2) {
+		if (strncmp(p + 2, name, n) != 0 || p[2 + n] != ' ')
+			continue;
+		p += 3 + n;
+		len = strcspn(p, " ]\n");
+		snprintf(buf, bufsz, "%.*s", (int)len, p);
+		return buf;
+	}
+	snprintf(buf, bufsz, "VALUE");
+	return buf;
+}
+
+/* An option that needs a value came last: name it and what it takes. */
+static void
+cli_opt_missing(const char *cmd, const struct option *longopts)
+{
+	const struct option *o = cli_opt_find(longopts, optopt);
+	char meta[128];
+
+	if (o == NULL) {
+		cli_opt_error(cmd, "option '-%c' requires an argument", optopt);
+		return;
+	}
+	cli_opt_error(cmd, "option '--%s' requires an argument (--%s %s)",
+	    o->name, o->name, cli_opt_metavar(cmd, o->name, meta,
+	    sizeof(meta)));
+}
+
+/* An unknown, ambiguous or misused option: say which and why. */
+static void
+cli_opt_unknown(const char *cmd, char *arg, const struct option *longopts)
+{
+	const struct option *o = optopt ? cli_opt_find(longopts, optopt) :
+	    NULL;
+	char cands[256] = "";
+	size_t n, matches = 0, used = 0;
+
+	if (optopt != 0 && (o == NULL || strncmp(arg, "--", 2) != 0)) {
+		cli_opt_error(cmd, "unknown option '-%c' (see tlspin%s%s --help)",
+		    optopt, cmd ? " " : "", cmd ? cmd : "");
+		return;
+	}
+	if (o != NULL) {
+		cli_opt_error(cmd, "option '--%s' takes no value", o->name);
+		return;
+	}
+	n = strcspn(arg, "=");
+	for (o = longopts; n > 2 && o->name != NULL; o++) {
+		if (strncmp(o->name, arg + 2, n - 2) != 0)
+			continue;
+		matches++;
+		used += (size_t)snprintf(cands + used, used < sizeof(cands) ?
+		    sizeof(cands) - used : 0, "%s--%s", used ? ", " : "",
+		    o->name);
+	}
+	if (matches > 1)
+		cli_opt_error(cmd, "option '%.*s' is ambiguous (%s)", (int)n,
+		    arg, cands);
+	else if (cmd != NULL && (strncmp(arg, "--store", n) == 0 ||
+	    strncmp(arg, "--config", n) == 0) && n > 2)
+		cli_opt_error(cmd, "%.*s is a global option: give it before "
+		    "the command (tlspin %.*s ... %s ...)", (int)n, arg,
+		    (int)n, arg, cmd);
+	else
+		cli_opt_error(cmd, "unknown option '%.*s' (see tlspin%s%s "
+		    "--help)", (int)n, arg, cmd ? " " : "", cmd ? cmd : "");
+}
+
+/*
+ * The next option of cmd (NULL for the global options): its value, -1
+ * after the last, or '?' once the error is printed (exit 2). shortopts
+ * is as for getopt_long, without the leading ':'; set optind to 0 before
+ * the first call on a new argv.
+ */
+int
+cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	char opts[64];
+	int o, plus = shortopts[0] == '+';
+
+	snprintf(opts, sizeof(opts), "%s:%s", plus ? "+" : "",
+	    shortopts + plus);
+	opterr = 0;
+	o = getopt_long(argc, argv, opts, longopts, NULL);
+	if (o == ':')
+		cli_opt_missing(cmd, longopts);
+	else if (o == '?')
+		cli_opt_unknown(cmd, argv[optind - 1], longopts);
+	return o == ':' ? '?' : o;
+}
+
+/* How a byte that text fields cannot hold is named in an error. */
+static void
+cli_byte_name(unsigned char b, char *buf, size_t bufsz)
+{
+	if (b == '\t')
+		snprintf(buf, bufsz, "a tab (0x09)");
+	else if (b == '\n')
+		snprintf(buf, bufsz, "a line feed (0x0a)");
+	else if (b == '\r')
+		snprintf(buf, bufsz, "a carriage return (0x0d)");
+	else if (b >= 0x80)
+		snprintf(buf, bufsz, "byte 0x%02x (not ASCII)", b);
+	else
+		snprintf(buf, bufsz, "control byte 0x%02x", b);
+}
+
+/* Can the text given with option opt be stored? Says why not. */
+int
+cli_text_ok(const char *cmd, const char *opt, const char *text, size_t max)
+{
+	size_t len = strlen(text), bad = record_text_bad(text, len);
+	char name[96];
+
+	if (len > max) {
+		cli_usage_error(cmd, "%s is %zu bytes, longer than the %zu a "
+		    "record holds", opt, len, max);
+		return 0;
+	}
+	if (bad == len)
+		return 1;
+	cli_byte_name((unsigned char)text[bad], name, sizeof(name));
+	cli_usage_error(cmd, "%s has %s at byte %zu; allowed are printable "
+	    "ASCII characters (0x20-0x7e: letters, digits, punctuation, "
+	    "spaces), on one line", opt, name, bad + 1);
+	return 0;
+}
+
+/* Would pinning key (arg as given) pin what the admin means? Pinning
+ * an IP literal does nothing; a public suffix or TLD pins every domain
+ * under it, so it needs --force. */
+int
+cli_pin_ok(const char *cmd, const char *arg, const char *key, int force)
+{
+	const char *name = key + (key[0] == '.');
+	const psl_ctx_t *psl = psl_builtin();
+	unsigned char ip[16];
+	int tld = strchr(name, '.') == NULL;
+
+	if (inet_pton(AF_INET, name, ip) == 1) {
+		cli_usage_error(cmd, "%s is an IP address: Postfix looks up "
+		    "TLS policy by next-hop domain and tlspind answers "
+		    "NOTFOUND for IP literals (tlspind(8)); pin the domain, or "
+		    "the host name of the relay in the transport", arg);
+		return 0;
+	}
+	if (force || !(tld || (psl != NULL &&
+	    psl_is_public_suffix(psl, name))))
+		return 1;
+	cli_usage_error(cmd, "refusing to pin %s: %s is %s, so the policy "
+	    "would %s; give a domain such as example.com (or .example.com "
+	    "for its subdomains), or add --force if you mean it", arg, name,
+	    tld ? "a single label (a top-level domain)" :
+	    "a public suffix (publicsuffix.org)",
+	    key[0] == '.' ? "apply to every domain under it" :
+	    "be for a name that is no one's mail domain");
+	return 0;
+}
+
+/* Warn that list, export or stats skipped key's corrupt record. */
+void
+cli_corrupt(const char *cmd, const char *store, const char *key,
+    const char *why)
+{
+	fprintf(stderr, "tlspin %s: warning: skipped %s: its record in store "
+	    "%s is corrupt (%s); tlspin show %s for more, tlspin unpin %s to "
+	    "remove it (or pin it again to rewrite it)\n", cmd, key, store,
+	    why, key, key);
 }
 
 /* As root, act as the owner of an existing store directory, so that the
@@ -116,9 +330,21 @@ cli_time(char *buf, size_t bufsz, uint64_t t)
 	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* What Postfix gets for this record right now, as tlspin query prints it. */
+/* The EXPIRES of a record: its time, "never", or "-" with no policy. */
+void
+cli_expires(char *buf, size_t bufsz, const struct record *r)
+{
+	if (r->reply_len == 0)
+		snprintf(buf, bufsz, "- (not pinned)");
+	else
+		cli_time(buf, bufsz, r->expires);
+}
+
+/* What tlspind answers for this record in enforce mode, as tlspin query
+ * prints it. */
 const char *
-cli_answer(const struct record *r, uint64_t now, char *buf, size_t bufsz)
+cli_enforce_answer(const struct record *r, uint64_t now, char *buf,
+    size_t bufsz)
 {
 	if (r->reply_len == 0 || (r->expires != 0 && r->expires <= now))
 		snprintf(buf, bufsz, "NOTFOUND");
@@ -127,23 +353,41 @@ cli_answer(const struct record *r, uint64_t now, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* What Postfix gets now, for people: in mode = observe tlspind answers
+ * NOTFOUND, and this says what it would answer when enforcing. */
+const char *
+cli_answer(const struct cli *c, const struct record *r, uint64_t now,
+    char *buf, size_t bufsz)
+{
+	char ans[REPLY_MAX + 16];
+
+	cli_enforce_answer(r, now, ans, sizeof(ans));
+	if (c->cfg.mode == MODE_OBSERVE && strcmp(ans, "NOTFOUND") != 0)
+		snprintf(buf, bufsz, "NOTFOUND (mode = observe; in enforce "
+		    "mode: %s)", ans);
+	else
+		snprintf(buf, bufsz, "%s", ans);
+	return buf;
+}
+
 /* Print a record for a person. */
 void
-cli_record_text(FILE *f, const char *key, const struct record *r,
-    uint64_t now)
+cli_record_text(FILE *f, const struct cli *c, const char *key,
+    const struct record *r, uint64_t now)
 {
-	char t[64], ans[REPLY_MAX + 16];
+	char t[64], ans[REPLY_MAX + 64];
 
 	fprintf(f, "domain:       %s\n", key);
-	fprintf(f, "postfix gets: %s\n", cli_answer(r, now, ans, sizeof(ans)));
+	fprintf(f, "postfix gets: %s\n", cli_answer(c, r, now, ans,
+	    sizeof(ans)));
 	fprintf(f, "state:        %s (source: %s)\n",
 	    policy_state_name(r->state), policy_source_name(r->source));
 	fprintf(f, "level:        %s\n", policy_level_name(r->level));
 	if (r->match_len)
 		fprintf(f, "match:        %s\n", r->match);
-	cli_time(t, sizeof(t), r->expires);
-	fprintf(f, "expires:      %s%s\n", t, r->expires && r->expires <= now ?
-	    " (expired)" : "");
+	cli_expires(t, sizeof(t), r);
+	fprintf(f, "expires:      %s%s\n", t, r->reply_len && r->expires &&
+	    r->expires <= now ? " (expired)" : "");
 	cli_time(t, sizeof(t), r->pinned_at);
 	fprintf(f, "pinned at:    %s\n", t);
 	cli_time(t, sizeof(t), r->updated);
@@ -180,15 +424,21 @@ cli_json_time(FILE *f, const char *name, uint64_t t)
 
 /* Print a record as one JSON object. */
 void
-cli_record_json(FILE *f, const char *key, const struct record *r,
-    uint64_t now)
+cli_record_json(FILE *f, const struct cli *c, const char *key,
+    const struct record *r, uint64_t now)
 {
 	char ans[REPLY_MAX + 16];
+	int observe = c->cfg.mode == MODE_OBSERVE;
 
+	cli_enforce_answer(r, now, ans, sizeof(ans));
 	fputs("{\"domain\":", f);
 	json_string(f, key);
 	fputs(",\"answer\":", f);
-	json_string(f, cli_answer(r, now, ans, sizeof(ans)));
+	json_string(f, observe ? "NOTFOUND" : ans);
+	fputs(",\"enforce_answer\":", f);
+	json_string(f, ans);
+	fputs(",\"mode\":", f);
+	json_string(f, observe ? "observe" : "enforce");
 	fputs(",\"state\":", f);
 	json_string(f, policy_state_name(r->state));
 	fputs(",\"source\":", f);
