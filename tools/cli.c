@@ -20,7 +20,6 @@
  */
 #include "autoconf.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <libpsl.h>
 #include <stdarg.h>
@@ -219,24 +218,16 @@ cli_text_ok(const char *cmd, const char *opt, const char *text, size_t max)
 	return 0;
 }
 
-/* Would pinning key (arg as given) pin what the admin means? Pinning
- * an IP literal does nothing; a public suffix or TLD pins every domain
- * under it, so it needs --force. */
+/* Would pinning key (arg as given) pin what the admin means? A
+ * public suffix or TLD pins every domain under it, so it needs --force
+ * (cli_key() has already refused IP addresses). */
 int
 cli_pin_ok(const char *cmd, const char *arg, const char *key, int force)
 {
 	const char *name = key + (key[0] == '.');
 	const psl_ctx_t *psl = psl_builtin();
-	unsigned char ip[16];
 	int tld = strchr(name, '.') == NULL;
 
-	if (inet_pton(AF_INET, name, ip) == 1) {
-		cli_usage_error(cmd, "%s is an IP address: Postfix looks up "
-		    "TLS policy by next-hop domain and tlspind answers "
-		    "NOTFOUND for IP literals (tlspind(8)); pin the domain, or "
-		    "the host name of the relay in the transport", arg);
-		return 0;
-	}
 	if (force || !(tld || (psl != NULL &&
 	    psl_is_public_suffix(psl, name))))
 		return 1;
@@ -294,19 +285,28 @@ cli_open(struct cli *c, int flags, struct store **out)
 	return EXIT_OKAY;
 }
 
-/* Normalise a domain argument; prints why and returns 0 if invalid. */
+/* Normalise a domain argument; prints why and returns 0 if invalid.
+ * An IP address is refused unless address is set (unpin, to remove a
+ * record an older tlspin let in): tlspind never looks one up. */
 int
-cli_key(const char *arg, char *out)
+cli_key(const char *arg, char *out, int address)
 {
 	size_t len;
+	enum key_status st = key_normalize(arg, strlen(arg), out, &len);
 
-	if (key_normalize(arg, strlen(arg), out, &len) != KEY_OK) {
+	if (st == KEY_OK || (st == KEY_ADDRESS && address))
+		return 1;
+	if (st == KEY_ADDRESS)
+		fprintf(stderr, "tlspin: %s is an IP address, not a domain "
+		    "name: tlspind answers NOTFOUND for an address next hop "
+		    "(tlspind(8)), as pins are per domain; give the domain, "
+		    "or the relay's host name in relayhost or the transport\n",
+		    arg);
+	else
 		fprintf(stderr, "tlspin: \"%s\" is not a valid domain name "
 		    "(expected e.g. example.com, or .example.com for its "
 		    "subdomains)\n", arg);
-		return 0;
-	}
-	return 1;
+	return 0;
 }
 
 /* Wall-clock seconds. */

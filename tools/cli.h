@@ -39,7 +39,7 @@ int cli_pin_ok(const char *cmd, const char *arg, const char *key, int force);
 void cli_corrupt(const char *cmd, const char *store, const char *key,
     const char *why);
 int cli_open(struct cli *c, int flags, struct store **out);
-int cli_key(const char *arg, char *out);
+int cli_key(const char *arg, char *out, int address);
 uint64_t cli_now(void);
 void cli_time(char *buf, size_t bufsz, uint64_t t);
 void cli_expires(char *buf, size_t bufsz, const struct record *r);

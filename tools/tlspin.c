@@ -234,7 +234,7 @@ cmd_pin(struct cli *c, int argc, char **argv)
 		return cli_usage_error("pin", "expected one DOMAIN");
 	if (level == NULL)
 		return cli_usage_error("pin", "--level is required");
-	if (!cli_key(argv[optind], key) ||
+	if (!cli_key(argv[optind], key, 0) ||
 	    !cli_pin_ok("pin", argv[optind], key, force))
 		return EXIT_USAGE;
 	if (!cmd_expires(exp, now, &expires))
@@ -296,7 +296,7 @@ cmd_unpin(struct cli *c, int argc, char **argv)
 		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("unpin", "expected one DOMAIN");
-	if (!cli_key(argv[optind], key))
+	if (!cli_key(argv[optind], key, 1))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, 0, &s)) != 0)
 		return rc;
@@ -333,7 +333,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("show", "expected one DOMAIN");
-	if (!cli_key(argv[optind], key))
+	if (!cli_key(argv[optind], key, 0))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
@@ -803,6 +803,7 @@ cmd_import_line(struct cmd_import_ctx *x, char *line, unsigned lineno)
 	enum store_status st;
 	const char *why;
 	size_t len, n;
+	enum key_status ks;
 
 	p[strcspn(p, "\r\n")] = '\0';
 	p += strspn(p, " \t");
@@ -813,9 +814,13 @@ cmd_import_line(struct cmd_import_ctx *x, char *line, unsigned lineno)
 	if (*p != '\0')
 		*p++ = '\0';
 	p += strspn(p, " \t");
-	if (key_normalize(domain, strlen(domain), key, &len) != KEY_OK) {
-		fprintf(stderr, "tlspin import: %s, line %u: \"%s\" is not a "
-		    "valid domain name\n", x->file, lineno, domain);
+	if ((ks = key_normalize(domain, strlen(domain), key, &len)) !=
+	    KEY_OK) {
+		fprintf(stderr, "tlspin import: %s, line %u: \"%s\" is %s\n",
+		    x->file, lineno, domain, ks == KEY_ADDRESS ? "an IP "
+		    "address: tlspind answers NOTFOUND for an address next "
+		    "hop, as pins are per domain (remove the line)" :
+		    "not a valid domain name");
 		return 0;
 	}
 	n = reply_build(reply, sizeof(reply), p, strlen(p),

@@ -303,7 +303,7 @@ cmd_why(struct cli *c, int argc, char **argv)
 		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("why", "expected one DOMAIN");
-	if (!cli_key(argv[optind], key))
+	if (!cli_key(argv[optind], key, 0))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
@@ -341,7 +341,7 @@ cmd_events(struct cli *c, int argc, char **argv)
 		return rc;
 	if (optind + 1 < argc)
 		return cli_usage_error("events", "expected at most one DOMAIN");
-	if (optind < argc && !cli_key(argv[optind], key))
+	if (optind < argc && !cli_key(argv[optind], key, 0))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;

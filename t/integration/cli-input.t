@@ -146,6 +146,14 @@ tl pin 192.0.2.1 --level encrypt
 is "$RC" 2 "pin of an IP literal: exit 2"
 like "$ERR" "is an IP address" "says why"
 tl pin '[192.0.2.1]:25' --level encrypt;	is "$RC" 2 "bracketed too"
+tl pin '[ipv6:2001:db8::1]' --level encrypt
+is "$RC" 2 "pin of an IPv6 literal: exit 2"
+like "$ERR" "is an IP address" "says why"
+tl show 192.0.2.1;	like "$ERR" "is an IP address" "show refuses an address"
+printf '[192.0.2.1]:25 encrypt\n' > "$T/ip.policy"
+tl import "$T/ip.policy"
+is "$RC" 2 "import of an address line: exit 2"
+like "$ERR" "line 1: \"[192.0.2.1]:25\" is an IP address" "names the line"
 tl pin s.test --level secure
 is "$RC" 2 "pin --level secure without --match: exit 2"
 like "$ERR" "--match mx1.example.com:mx2.example.com" "shows an example"
