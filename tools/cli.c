@@ -11,10 +11,9 @@
  *	and printing records as text or JSON.
  *
  *	cli_getopt() is the one option parser of every command and of the
- *	global options: getopt_long with GNU conventions (options and
- *	operands in any order, --opt=value, unique abbreviations), and
- *	errors that name the option and, for a missing value, what the
- *	command's usage line says it takes. cli_text_ok() and cli_pin_ok()
+ *	global options: opts_next() (GNU conventions, errors that name the
+ *	option) with the command's usage line, printing what it says is
+ *	wrong. cli_text_ok() and cli_pin_ok()
  *	check what an admin is about to store, so that nothing is written
  *	that the readers then reject or that pins more than was meant.
  */
@@ -33,9 +32,6 @@
 #include "json.h"
 #include "key.h"
 #include "policy.h"
-
-static void cli_opt_error(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* Read tlspin.conf (if any) and decide which store to open. */
 int
@@ -59,126 +55,24 @@ cli_setup(struct cli *c)
 	return EXIT_OKAY;
 }
 
-/* Report an option error for cmd (NULL: the global options). */
-static void
-cli_opt_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "tlspin%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* The long option whose value is val, or NULL. */
-static const struct option *
-cli_opt_find(const struct option *longopts, int val)
-{
-	for (; longopts->name != NULL; longopts++)
-		if (longopts->val == val)
-			return longopts;
-	return NULL;
-}
-
-/* What the usage line of cmd names the value of --name, into buf. */
-static const char *
-cli_opt_metavar(const char *cmd, const char *name, char *buf, size_t bufsz)
-{
-	const char *usage = cmd ? cmd_usage(cmd) : CLI_GLOBAL_USAGE, *p;
-	size_t n = strlen(name), len;
-
-	for (p = usage; p != NULL && (p = strstr(p, "--")) != NULL; p += 2) {
-		if (strncmp(p + 2, name, n) != 0 || p[2 + n] != ' ')
-			continue;
-		p += 3 + n;
-		len = strcspn(p, " ]\n");
-		snprintf(buf, bufsz, "%.*s", (int)len, p);
-		return buf;
-	}
-	snprintf(buf, bufsz, "VALUE");
-	return buf;
-}
-
-/* An option that needs a value came last: name it and what it takes. */
-static void
-cli_opt_missing(const char *cmd, const struct option *longopts)
-{
-	const struct option *o = cli_opt_find(longopts, optopt);
-	char meta[128];
-
-	if (o == NULL) {
-		cli_opt_error(cmd, "option '-%c' requires an argument", optopt);
-		return;
-	}
-	cli_opt_error(cmd, "option '--%s' requires an argument (--%s %s)",
-	    o->name, o->name, cli_opt_metavar(cmd, o->name, meta,
-	    sizeof(meta)));
-}
-
-/* An unknown, ambiguous or misused option: say which and why. */
-static void
-cli_opt_unknown(const char *cmd, char *arg, const struct option *longopts)
-{
-	const struct option *o = optopt ? cli_opt_find(longopts, optopt) :
-	    NULL;
-	char cands[256] = "";
-	size_t n, matches = 0, used = 0;
-
-	if (optopt != 0 && (o == NULL || strncmp(arg, "--", 2) != 0)) {
-		cli_opt_error(cmd, "unknown option '-%c' (see tlspin%s%s --help)",
-		    optopt, cmd ? " " : "", cmd ? cmd : "");
-		return;
-	}
-	if (o != NULL) {
-		cli_opt_error(cmd, "option '--%s' takes no value", o->name);
-		return;
-	}
-	n = strcspn(arg, "=");
-	for (o = longopts; n > 2 && o->name != NULL; o++) {
-		if (strncmp(o->name, arg + 2, n - 2) != 0)
-			continue;
-		matches++;
-		used += (size_t)snprintf(cands + used, used < sizeof(cands) ?
-		    sizeof(cands) - used : 0, "%s--%s", used ? ", " : "",
-		    o->name);
-	}
-	if (matches > 1)
-		cli_opt_error(cmd, "option '%.*s' is ambiguous (%s)", (int)n,
-		    arg, cands);
-	else if (cmd != NULL && (strncmp(arg, "--store", n) == 0 ||
-	    strncmp(arg, "--config", n) == 0) && n > 2)
-		cli_opt_error(cmd, "%.*s is a global option: give it before "
-		    "the command (tlspin %.*s ... %s ...)", (int)n, arg,
-		    (int)n, arg, cmd);
-	else
-		cli_opt_error(cmd, "unknown option '%.*s' (see tlspin%s%s "
-		    "--help)", (int)n, arg, cmd ? " " : "", cmd ? cmd : "");
-}
-
 /*
- * The next option of cmd (NULL for the global options): its value, -1
- * after the last, or '?' once the error is printed (exit 2). shortopts
- * is as for getopt_long, without the leading ':'; set optind to 0 before
- * the first call on a new argv.
+ * The next option of cmd (NULL for the global options), as opts_next()
+ * finds it with cmd's usage line; an error is printed, and is '?' (exit
+ * 2). Set optind to 0 before the first call on a new argv.
  */
 int
 cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
     const struct option *longopts)
 {
-	char opts[64];
-	int o, plus = shortopts[0] == '+';
+	char err[OPTS_ERR_MAX];
+	int o;
 
-	snprintf(opts, sizeof(opts), "%s:%s", plus ? "+" : "",
-	    shortopts + plus);
-	opterr = 0;
-	o = getopt_long(argc, argv, opts, longopts, NULL);
-	if (o == ':')
-		cli_opt_missing(cmd, longopts);
-	else if (o == '?')
-		cli_opt_unknown(cmd, argv[optind - 1], longopts);
-	return o == ':' ? '?' : o;
+	o = opts_next(cmd, cmd ? cmd_usage(cmd) : CLI_GLOBAL_USAGE, argc,
+	    argv, shortopts, longopts, err, sizeof(err));
+	if (o == '?')
+		fprintf(stderr, "tlspin%s%s: %s\n", cmd ? " " : "",
+		    cmd ? cmd : "", err);
+	return o;
 }
 
 /* How a byte that text fields cannot hold is named in an error. */

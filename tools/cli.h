@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "opts.h"
 #include "record.h"
 #include "store.h"
 

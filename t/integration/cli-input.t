@@ -94,6 +94,10 @@ like "$ERR" "global option: give it before the command" "and says where it goes"
 tl list --frob;		like "$ERR" "unknown option '--frob'" "an unknown option is named"
 tl list --s;		like "$ERR" "'--s' is ambiguous (--state, --sort)" "an ambiguous one too"
 tl show --json=yes a.test; like "$ERR" "option '--json' takes no value" "a flag given a value"
+tl show "$(printf -- '--js\001on')" a.test
+like "$ERR" "unknown option '--js\\x01on'" "a control byte in an option is shown as \\x01"
+tl show "$(printf -- '--json\nfoo')" a.test
+is "$(printf '%s\n' "$ERR" | wc -l)" 1 "an option error is one line, whatever the argument holds"
 tl help;		is "$RC" 0 "tlspin help"
 like "$OUT" "commands:" "lists the commands"
 tl help learn;		is "$RC" 0 "tlspin help COMMAND"
