@@ -561,6 +561,8 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	if ((rc = learn_opts(argc, argv, &x)) >= 0)
 		return rc;
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	fds = calloc((size_t)(argc - optind), sizeof(*fds));
 	if (fds == NULL || learn_open_all(argc - optind, argv + optind,
 	    fds) < 0) {

@@ -230,6 +230,8 @@ cmd_pin(struct cli *c, int argc, char **argv)
 		default: return EXIT_USAGE;
 		}
 	}
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("pin", "expected one DOMAIN");
 	if (level == NULL)
@@ -294,6 +296,8 @@ cmd_unpin(struct cli *c, int argc, char **argv)
 
 	if ((rc = cmd_flags("unpin", argc, argv, NULL)) >= 0)
 		return rc;
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("unpin", "expected one DOMAIN");
 	if (!cli_key(argv[optind], key, 1))
@@ -330,6 +334,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 	int json, rc;
 
 	if ((rc = cmd_flags("show", argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cli_setup(c)) != 0)
 		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("show", "expected one DOMAIN");
@@ -511,6 +517,8 @@ cmd_list(struct cli *c, int argc, char **argv)
 		else
 			return EXIT_USAGE;
 	}
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind != argc)
 		return cli_usage_error("list", "unexpected argument %s",
 		    argv[optind]);
@@ -668,7 +676,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *sock = NULL, *hostport = NULL, *map = c->cfg.map_name;
+	const char *sock = NULL, *hostport = NULL, *map = NULL;
 	char req[NETSTRING_REQUEST_MAX + 1], reply[REPLY_MAX + 64];
 	int o, fd, ok;
 
@@ -681,6 +689,10 @@ cmd_query(struct cli *c, int argc, char **argv)
 		default: return EXIT_USAGE;
 		}
 	}
+	if ((o = cli_setup(c)) != 0)
+		return o;
+	if (map == NULL)
+		map = c->cfg.map_name;
 	if (optind + 1 != argc)
 		return cli_usage_error("query", "expected one KEY");
 	if (sock == NULL && hostport == NULL) {
@@ -947,6 +959,9 @@ cmd_import(struct cli *c, int argc, char **argv)
 		else if (o != 'f')
 			goto out;	/* rc is EXIT_USAGE */
 	}
+	if ((rc = cli_setup(c)) != 0)
+		goto out;
+	rc = EXIT_USAGE;
 	if (optind + 1 != argc) {
 		rc = cli_usage_error("import", "expected one FILE (or - for "
 		    "standard input)");
@@ -1049,6 +1064,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 			    "tls_policy or json", optarg);
 		x.json = strcmp(optarg, "json") == 0;
 	}
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind != argc)
 		return cli_usage_error("export", "unexpected argument %s",
 		    argv[optind]);
@@ -1163,6 +1180,8 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	int json, i, rc, ok;
 
 	if ((rc = cmd_flags("stats", argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cli_setup(c)) != 0)
 		return rc;
 	if (optind != argc)
 		return cli_usage_error("stats", "unexpected argument %s",
@@ -1383,9 +1402,8 @@ main(int argc, char **argv)
 		    "help)\n", argv[i]);
 		return EXIT_USAGE;
 	}
-	/* help needs no settings: it works with a broken tlspin.conf */
-	if (k->run != cmd_helpcmd && (rc = cli_setup(&c)) != 0)
-		return rc;
+	/* each command reads tlspin.conf once its options are parsed, so
+	 * that help and --help work with a broken one */
 	optind = 0;	/* a new argv for getopt: reinitialise it */
 	return k->run(&c, argc - i, argv + i);
 }

@@ -301,6 +301,8 @@ cmd_why(struct cli *c, int argc, char **argv)
 
 	if ((rc = why_opts("why", argc, argv, &json, &limit)) >= 0)
 		return rc;
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("why", "expected one DOMAIN");
 	if (!cli_key(argv[optind], key, 0))
@@ -338,6 +340,8 @@ cmd_events(struct cli *c, int argc, char **argv)
 	int json, rc, ok;
 
 	if ((rc = why_opts("events", argc, argv, &json, &limit)) >= 0)
+		return rc;
+	if ((rc = cli_setup(c)) != 0)
 		return rc;
 	if (optind + 1 < argc)
 		return cli_usage_error("events", "expected at most one DOMAIN");
