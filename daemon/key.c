@@ -13,20 +13,33 @@
  *	key_normalize() lowercases the key, maps "[host]:port" and "[host]"
  *	to "host", drops one trailing dot and keeps a leading dot, so the
  *	store is keyed by plain lowercase names (".sub" keys exist only
- *	when an admin pinned subdomains on purpose). Anything that is not a
- *	valid name (empty labels, bad characters, over 253 bytes, IPv6
- *	literals) is KEY_INVALID, which the server answers with NOTFOUND.
- *	out must hold KEY_MAX + 1 bytes; it is NUL-terminated.
+ *	when an admin pinned subdomains on purpose). An IP address, as a
+ *	relayhost or transport writes it ("[192.0.2.1]:25", "[192.0.2.1]",
+ *	"[2001:db8::1]", "[ipv6:2001:db8::1]"), is KEY_ADDRESS with the
+ *	bare address in out: the server answers NOTFOUND without asking the
+ *	store (pins are per domain), yet the learner still hears that the
+ *	next hop was an address and counts the delivery for no domain.
+ *	Anything else that is not a valid name (empty labels, bad
+ *	characters, over 253 bytes, a numeric last label) is KEY_INVALID,
+ *	also answered NOTFOUND. out must hold KEY_MAX + 1 bytes; it is
+ *	NUL-terminated.
  *
  *	key_domain_valid() checks an already lowercase name: LDH labels of
  *	1-63 characters (underscore allowed, as in SRV-style names), no
- *	leading or trailing hyphen, 253 bytes at most.
+ *	leading or trailing hyphen, 253 bytes at most, and a last label
+ *	that is not all digits (a top-level domain never is, RFC 3696 2;
+ *	so "192.0.2.1" is no domain).
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "key.h"
+
+/* The longest IPv6 address text, as inet_ntop writes it (45 bytes). */
+#define KEY_ADDRESS_MAX 45
 
 /* True for the bytes a label may hold once lowercased. */
 static int
@@ -40,7 +53,7 @@ key_ldh(unsigned char c)
 int
 key_domain_valid(const char *name, size_t len)
 {
-	size_t i, start = 0;
+	size_t i, start = 0, digits = 0;
 
 	if (len == 0 || len > 253)
 		return 0;
@@ -48,15 +61,34 @@ key_domain_valid(const char *name, size_t len)
 		if (i < len && name[i] != '.') {
 			if (!key_ldh((unsigned char)name[i]))
 				return 0;
+			digits += name[i] >= '0' && name[i] <= '9';
 			continue;
 		}
 		if (i == start || i - start > 63)
 			return 0;
 		if (name[start] == '-' || name[i - 1] == '-')
 			return 0;
+		if (i == len && digits == i - start)
+			return 0;	/* an all-numeric top-level label */
 		start = i + 1;
+		digits = 0;
 	}
 	return 1;
+}
+
+/* Is s (lowercase, len bytes) an IPv4 or IPv6 address? Copies it to
+ * out, NUL-terminated, for inet_pton. */
+static int
+key_address(const char *s, size_t len, char *out)
+{
+	unsigned char ip[16];
+
+	if (len == 0 || len > KEY_ADDRESS_MAX || memchr(s, '\0', len) != NULL)
+		return 0;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return inet_pton(AF_INET, out, ip) == 1 ||
+	    inet_pton(AF_INET6, out, ip) == 1;
 }
 
 /* Strip "[host]:port" or "[host]" to host; NULL-safe bounds on in. */
@@ -95,6 +127,16 @@ key_normalize(const char *in, size_t len, char *out, size_t *outlen)
 
 	if (!key_unbracket(&in, &len))
 		return KEY_INVALID;
+	/* Postfix's "[ipv6:2001:db8::1]" form, then any address */
+	n = len > 5 && strncasecmp(in, "ipv6:", 5) == 0 ? 5 : 0;
+	if (key_address(in + n, len - n, out)) {
+		n = strlen(out);
+		for (i = 0; i < n; i++)		/* the hex digits of IPv6 */
+			out[i] = (char)(out[i] >= 'A' && out[i] <= 'Z' ?
+			    out[i] + ('a' - 'A') : out[i]);
+		*outlen = n;
+		return KEY_ADDRESS;
+	}
 	if (len > 0 && in[0] == '.')
 		dot = 1;
 	if (len > dot && in[len - 1] == '.')

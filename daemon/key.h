@@ -9,6 +9,7 @@
 
 enum key_status {
 	KEY_OK = 0,		/* out holds a valid lowercase name */
+	KEY_ADDRESS,		/* out holds an IP address: answer NOTFOUND */
 	KEY_INVALID		/* not a domain name: answer NOTFOUND */
 };
 

@@ -408,9 +408,10 @@ learn_promote(struct record *r, const char *domain, uint64_t t,
 	    !learn_pin(r, target = STATE_ENCRYPT, NULL, t, p)))
 		return 0;
 	learn_span(span, sizeof(span), t - r->streak_first);
-	snprintf(reason, sizeof(reason), "%s: %u TLS deliveries over %s, "
+	snprintf(reason, sizeof(reason), "%s: %u TLS deliver%s over %s, "
 	    "none in clear%s%.400s; Postfix now gets \"%.400s\"",
-	    old == STATE_ENCRYPT ? "upgraded" : "pinned", r->streak, span,
+	    old == STATE_ENCRYPT ? "upgraded" : "pinned", r->streak,
+	    r->streak == 1 ? "y" : "ies", span,
 	    target == STATE_SECURE ? ", every certificate Verified for " : "",
 	    target == STATE_SECURE ? r->match : "", r->reply);
 	learn_event(ev, domain, t, old, r->state, reason);

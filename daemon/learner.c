@@ -886,6 +886,17 @@ learner_sweep_write(struct learner *l, struct learner_sweep *w, char *err,
 	return ok;
 }
 
+/* A corrupt record is left for the admin (tlspin unpin); the other pins
+ * still expire. */
+static int
+learner_sweep_corrupt(void *arg, const char *key, const char *why)
+{
+	(void)arg;
+	(void)key;
+	(void)why;
+	return 0;
+}
+
 /*
  * Learned pins past their expiry become expired, evidence-only records
  * idle for observe_max_age go; commits on its own, batch by batch.
@@ -911,8 +922,9 @@ learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
 	do {
 		w.ndue = w.scanned = 0;
 		w.more = 0;
-		ok = store_foreach_after(l->s, w.after, learner_sweep_one, &w,
-		    err, errsz) && learner_sweep_write(l, &w, err, errsz);
+		ok = store_walk_after(l->s, w.after, learner_sweep_one,
+		    learner_sweep_corrupt, &w, err, errsz) &&
+		    learner_sweep_write(l, &w, err, errsz);
 	} while (ok && w.more);
 	free(w.due);
 	return ok;

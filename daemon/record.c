@@ -8,6 +8,7 @@
  *	int record_decode(buf, len, r, err)
  *	int record_reply_view(buf, len, expires, reply, reply_len, err)
  *	int record_same(a, b)
+ *	size_t record_text_bad(s, n)
  *	size_t record_event_encode(e, buf, bufsz)
  *	int record_event_decode(buf, len, e, err)
  * DESCRIPTION
@@ -46,6 +47,9 @@
  *	not printable ASCII in text fields and trailing bytes, with a
  *	reason in *err: a corrupt record is an error, never a guess.
  *
+ *	record_text_bad() finds the first byte of a text that a record cannot
+ *	hold, so writers can refuse it with a reason before it is stored.
+ *
  *	An event record is: version (1), time (8), old state (1), new state
  *	(1), domain (2+D), reason (2+N). A state of EVENT_STATE_NONE (255)
  *	means there was no record before (a new entry) or after (removed).
@@ -63,6 +67,7 @@ struct record_cursor {
 	const unsigned char *p;
 	size_t left;
 	int bad;
+	int badtext;	/* a text field holds a byte it may not */
 };
 
 /* A bounded writer; any overflow sets bad. */
@@ -87,20 +92,32 @@ record_get(struct record_cursor *c, size_t width)
 	return v;
 }
 
+/* Offset of the first byte of s[0..n) that is not printable ASCII
+ * (0x20-0x7e), the only bytes text fields hold; n if there is none. */
+size_t
+record_text_bad(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			break;
+	return i;
+}
+
 /* Read a length-prefixed printable string of at most max bytes into dst. */
 static uint16_t
 record_get_text(struct record_cursor *c, char *dst, size_t max)
 {
-	size_t n = (size_t)record_get(c, 2), i;
+	size_t n = (size_t)record_get(c, 2);
 
 	if (c->bad || n > max || n > c->left) {
 		c->bad = 1;
 		dst[0] = '\0';
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		if (c->p[i] < 0x20 || c->p[i] >= 0x7f)
-			c->bad = 1;
+	if (record_text_bad((const char *)c->p, n) != n)
+		c->badtext = 1;
 	memcpy(dst, c->p, n);
 	dst[n] = '\0';
 	c->p += n;
@@ -208,7 +225,7 @@ int
 record_reply_view(const unsigned char *buf, size_t len, uint64_t *expires,
     const char **reply, size_t *reply_len, const char **err)
 {
-	struct record_cursor c = { buf, len, 0 };
+	struct record_cursor c = { buf, len, 0, 0 };
 	size_t n;
 
 	if (!record_version_ok(buf, len, err))
@@ -250,7 +267,7 @@ int
 record_decode(const unsigned char *buf, size_t len, struct record *r,
     const char **err)
 {
-	struct record_cursor c = { buf, len, 0 };
+	struct record_cursor c = { buf, len, 0, 0 };
 
 	memset(r, 0, sizeof(*r));
 	if (!record_version_ok(buf, len, err))
@@ -283,6 +300,11 @@ record_decode(const unsigned char *buf, size_t len, struct record *r,
 	}
 	if (c.bad) {
 		*err = "record is truncated or has a field out of bounds";
+		return 0;
+	}
+	if (c.badtext) {
+		*err = "a text field (such as the note) holds a byte that is "
+		    "not printable ASCII";
 		return 0;
 	}
 	if (c.left != 0) {
@@ -354,7 +376,7 @@ int
 record_event_decode(const unsigned char *buf, size_t len,
     struct record_event *e, const char **err)
 {
-	struct record_cursor c = { buf, len, 0 };
+	struct record_cursor c = { buf, len, 0, 0 };
 
 	memset(e, 0, sizeof(*e));
 	if (len < 1 || buf[0] != EVENT_VERSION) {
@@ -367,7 +389,7 @@ record_event_decode(const unsigned char *buf, size_t len,
 	e->new_state = (uint8_t)record_get(&c, 1);
 	e->domain_len = record_get_text(&c, e->domain, KEY_MAX);
 	e->reason_len = record_get_text(&c, e->reason, EVENT_REASON_MAX);
-	if (c.bad || c.left != 0) {
+	if (c.bad || c.badtext || c.left != 0) {
 		*err = "event record is truncated or malformed";
 		return 0;
 	}

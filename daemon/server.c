@@ -257,6 +257,7 @@ server_answer(struct server *srv, const char *req, size_t len, char *out,
 	const char *sp = memchr(req, ' ', len);
 	char key[KEY_MAX + 1];
 	size_t mlen, keylen;
+	enum key_status st;
 	static const char bad[] = "malformed request: expected \"MAP KEY\"";
 	static const char nomap[] = "unknown map name (tlspind answers "
 	    "map_name from tlspin.conf)";
@@ -275,12 +276,17 @@ server_answer(struct server *srv, const char *req, size_t len, char *out,
 		return server_reply(out, outsz, "PERM", nomap,
 		    sizeof(nomap) - 1);
 	}
-	if (key_normalize(sp + 1, len - mlen - 1, key, &keylen) != KEY_OK) {
+	st = key_normalize(sp + 1, len - mlen - 1, key, &keylen);
+	if (st != KEY_INVALID) {
+		/* an address is a next hop too: the learner must hear of it
+		 * to count the delivery for no domain */
+		memcpy(srv->last_key, key, keylen + 1);
+		srv->last_keylen = keylen;
+	}
+	if (st != KEY_OK) {
 		srv->stats.notfound++;
 		return netstring_encode(out, outsz, "NOTFOUND ", 9);
 	}
-	memcpy(srv->last_key, key, keylen + 1);
-	srv->last_keylen = keylen;
 	return server_lookup(srv, key, keylen, out, outsz);
 }
 

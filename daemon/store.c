@@ -475,11 +475,13 @@ store_get(struct store *s, const char *key, struct record *r, char *err,
 /*
  * Call fn for each domain from start (after it, with after set; from the
  * first, with start NULL) whose key starts with prefix, in key order, in
- * one read transaction; stops early when fn returns non-zero.
+ * one read transaction; stops early when fn returns non-zero. A corrupt
+ * record goes to bad and the scan goes on; without bad it is an error.
  */
 static int
-store_walk(struct store *s, const char *start, int after, const char *prefix,
-    store_domain_fn fn, void *arg, char *err, size_t errsz)
+store_scan(struct store *s, const char *start, int after, const char *prefix,
+    store_domain_fn fn, store_corrupt_fn bad, void *arg, char *err,
+    size_t errsz)
 {
 	MDB_txn *txn = store_read_begin(s, err, errsz);
 	MDB_cursor *cur;
@@ -517,6 +519,11 @@ store_walk(struct store *s, const char *start, int after, const char *prefix,
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
 		if (!record_decode(v.mv_data, v.mv_size, r, &why)) {
+			if (bad != NULL) {
+				if (bad(arg, key, why) != 0)
+					break;
+				continue;
+			}
 			store_errf(err, errsz, "record for %s in store %s is "
 			    "corrupt: %s", key, s->dir, why);
 			ok = 0;
@@ -537,26 +544,37 @@ store_walk(struct store *s, const char *start, int after, const char *prefix,
 }
 
 /* Call fn for each domain (whose key starts with prefix, if given), in
- * key order; stops early when fn returns non-zero. 0 on a store error. */
+ * key order; stops early when fn returns non-zero. 0 on a store error,
+ * which a corrupt record is. */
 int
 store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
     void *arg, char *err, size_t errsz)
 {
-	return store_walk(s, prefix, 0, prefix, fn, arg, err, errsz);
+	return store_scan(s, prefix, 0, prefix, fn, NULL, arg, err, errsz);
+}
+
+/* store_foreach, but a corrupt record goes to bad (if not NULL) and the
+ * walk goes on: one bad record must not hide the others from a listing,
+ * a backup or the expiry of pins. */
+int
+store_walk(struct store *s, const char *prefix, store_domain_fn fn,
+    store_corrupt_fn bad, void *arg, char *err, size_t errsz)
+{
+	return store_scan(s, prefix, 0, prefix, fn, bad, arg, err, errsz);
 }
 
 /*
- * Like store_foreach, for the domains whose key sorts after after (""
+ * Like store_walk, for the domains whose key sorts after after (""
  * for all): a long scan goes in slices, each in its own short read
  * transaction, so that a reader held open does not keep the pages the
  * writers free meanwhile from being reused (the map would grow).
  */
 int
-store_foreach_after(struct store *s, const char *after, store_domain_fn fn,
-    void *arg, char *err, size_t errsz)
+store_walk_after(struct store *s, const char *after, store_domain_fn fn,
+    store_corrupt_fn bad, void *arg, char *err, size_t errsz)
 {
-	return store_walk(s, after[0] ? after : NULL, 1, NULL, fn, arg, err,
-	    errsz);
+	return store_scan(s, after[0] ? after : NULL, 1, NULL, fn, bad, arg,
+	    err, errsz);
 }
 
 /* Decode an 8-byte big-endian sequence number. */

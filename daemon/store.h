@@ -34,6 +34,7 @@ struct store_info {
 
 typedef int (*store_domain_fn)(void *arg, const char *key, size_t keylen,
     const struct record *r);
+typedef int (*store_corrupt_fn)(void *arg, const char *key, const char *why);
 typedef int (*store_event_fn)(void *arg, uint64_t seq,
     const struct record_event *e);
 
@@ -52,8 +53,11 @@ enum store_status store_get(struct store *s, const char *key,
     struct record *r, char *err, size_t errsz);
 int store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
     void *arg, char *err, size_t errsz);
-int store_foreach_after(struct store *s, const char *after,
-    store_domain_fn fn, void *arg, char *err, size_t errsz);
+int store_walk(struct store *s, const char *prefix, store_domain_fn fn,
+    store_corrupt_fn bad, void *arg, char *err, size_t errsz);
+int store_walk_after(struct store *s, const char *after,
+    store_domain_fn fn, store_corrupt_fn bad, void *arg, char *err,
+    size_t errsz);
 int store_events_foreach(struct store *s, const char *domain,
     store_event_fn fn, void *arg, char *err, size_t errsz);
 int store_meta_get(struct store *s, const char *name, void *buf,

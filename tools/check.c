@@ -324,21 +324,19 @@ cmd_check(struct cli *c, int argc, char **argv)
 	};
 	struct probe_result *r;
 	struct probe_opts o;
-	unsigned secs = (unsigned)c->cfg.probe_timeout;
-	int json = 0, ch, rc;
+	unsigned secs = 0;
+	int json = 0, cafile = 0, resolver = 0, ch, rc;
 
 	memset(&o, 0, sizeof(o));
-	o.cafile = c->cfg.probe_cafile[0] ? c->cfg.probe_cafile : NULL;
-	o.resolver = c->cfg.probe_resolver[0] ? c->cfg.probe_resolver : NULL;
-	while ((ch = getopt_long(argc, argv, "jm:a:p:s:TC:r:t:h", opts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt("check", argc, argv, "jm:a:p:s:TC:r:t:h",
+	    opts)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
 		case 'm': o.mx = optarg; break;
 		case 'a': o.address = optarg; break;
 		case 'T': o.implicit_tls = 1; break;
-		case 'C': o.cafile = optarg; break;
-		case 'r': o.resolver = optarg; break;
+		case 'C': o.cafile = optarg; cafile = 1; break;
+		case 'r': o.resolver = optarg; resolver = 1; break;
 		case 'p':
 			if (!check_number(optarg, 1, 65535, &o.port))
 				return check_usage("--port %s: expected 1 to "
@@ -355,9 +353,17 @@ cmd_check(struct cli *c, int argc, char **argv)
 				    " submission, imap or pop3", optarg);
 			break;
 		case 'h': cmd_help("check"); return CHECK_PASS;
-		default: return check_usage("%s", "bad option");
+		default: return CHECK_UNKNOWN;	/* cli_getopt said why */
 		}
 	}
+	if (cli_setup(c) != 0)	/* tlspin.conf: the defaults */
+		return CHECK_UNKNOWN;
+	if (secs == 0)
+		secs = (unsigned)c->cfg.probe_timeout;
+	if (!cafile && c->cfg.probe_cafile[0])
+		o.cafile = c->cfg.probe_cafile;
+	if (!resolver && c->cfg.probe_resolver[0])
+		o.resolver = c->cfg.probe_resolver;
 	if (optind + 1 != argc)
 		return check_usage("%s", "expected one DOMAIN");
 	o.timeout_ms = secs * 1000;

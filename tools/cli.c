@@ -9,10 +9,18 @@
  *	default), switching from root to the store's owner so files the
  *	CLI creates stay readable by tlspind, normalising domain arguments,
  *	and printing records as text or JSON.
+ *
+ *	cli_getopt() is the one option parser of every command and of the
+ *	global options: opts_next() (GNU conventions, errors that name the
+ *	option) with the command's usage line, printing what it says is
+ *	wrong. cli_text_ok() and cli_pin_ok()
+ *	check what an admin is about to store, so that nothing is written
+ *	that the readers then reject or that pins more than was meant.
  */
 #include "autoconf.h"
 
 #include <errno.h>
+#include <libpsl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +53,97 @@ cli_setup(struct cli *c)
 	else
 		c->store_path = c->cfg.store;
 	return EXIT_OKAY;
+}
+
+/*
+ * The next option of cmd (NULL for the global options), as opts_next()
+ * finds it with cmd's usage line; an error is printed, and is '?' (exit
+ * 2). Set optind to 0 before the first call on a new argv.
+ */
+int
+cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	char err[OPTS_ERR_MAX];
+	int o;
+
+	o = opts_next(cmd, cmd ? cmd_usage(cmd) : CLI_GLOBAL_USAGE, argc,
+	    argv, shortopts, longopts, err, sizeof(err));
+	if (o == '?')
+		fprintf(stderr, "tlspin%s%s: %s\n", cmd ? " " : "",
+		    cmd ? cmd : "", err);
+	return o;
+}
+
+/* How a byte that text fields cannot hold is named in an error. */
+static void
+cli_byte_name(unsigned char b, char *buf, size_t bufsz)
+{
+	if (b == '\t')
+		snprintf(buf, bufsz, "a tab (0x09)");
+	else if (b == '\n')
+		snprintf(buf, bufsz, "a line feed (0x0a)");
+	else if (b == '\r')
+		snprintf(buf, bufsz, "a carriage return (0x0d)");
+	else if (b >= 0x80)
+		snprintf(buf, bufsz, "byte 0x%02x (not ASCII)", b);
+	else
+		snprintf(buf, bufsz, "control byte 0x%02x", b);
+}
+
+/* Can the text given with option opt be stored? Says why not. */
+int
+cli_text_ok(const char *cmd, const char *opt, const char *text, size_t max)
+{
+	size_t len = strlen(text), bad = record_text_bad(text, len);
+	char name[96];
+
+	if (len > max) {
+		cli_usage_error(cmd, "%s is %zu bytes, longer than the %zu a "
+		    "record holds", opt, len, max);
+		return 0;
+	}
+	if (bad == len)
+		return 1;
+	cli_byte_name((unsigned char)text[bad], name, sizeof(name));
+	cli_usage_error(cmd, "%s has %s at byte %zu; allowed are printable "
+	    "ASCII characters (0x20-0x7e: letters, digits, punctuation, "
+	    "spaces), on one line", opt, name, bad + 1);
+	return 0;
+}
+
+/* Would pinning key (arg as given) pin what the admin means? A
+ * public suffix or TLD pins every domain under it, so it needs --force
+ * (cli_key() has already refused IP addresses). */
+int
+cli_pin_ok(const char *cmd, const char *arg, const char *key, int force)
+{
+	const char *name = key + (key[0] == '.');
+	const psl_ctx_t *psl = psl_builtin();
+	int tld = strchr(name, '.') == NULL;
+
+	if (force || !(tld || (psl != NULL &&
+	    psl_is_public_suffix(psl, name))))
+		return 1;
+	cli_usage_error(cmd, "refusing to pin %s: %s is %s, so the policy "
+	    "would %s; give a domain such as example.com (or .example.com "
+	    "for its subdomains), or add --force if you mean it", arg, name,
+	    tld ? "a single label (a top-level domain)" :
+	    "a public suffix (publicsuffix.org)",
+	    key[0] == '.' ? "apply to every domain under it" :
+	    "be for a name that is no one's mail domain");
+	return 0;
+}
+
+/* Warn that list, export or stats skipped key's corrupt record. */
+void
+cli_corrupt(const char *cmd, const char *store, const char *key,
+    const char *why)
+{
+	fprintf(stderr, "tlspin %s: warning: skipped %s: its record in store "
+	    "%s is corrupt (%s); tlspin show %s for more, tlspin unpin %s to "
+	    "remove it (or pin it again to rewrite it)\n", cmd, key, store,
+	    why, key, key);
 }
 
 /* As root, act as the owner of an existing store directory, so that the
@@ -80,19 +179,28 @@ cli_open(struct cli *c, int flags, struct store **out)
 	return EXIT_OKAY;
 }
 
-/* Normalise a domain argument; prints why and returns 0 if invalid. */
+/* Normalise a domain argument; prints why and returns 0 if invalid.
+ * An IP address is refused unless address is set (unpin, to remove a
+ * record an older tlspin let in): tlspind never looks one up. */
 int
-cli_key(const char *arg, char *out)
+cli_key(const char *arg, char *out, int address)
 {
 	size_t len;
+	enum key_status st = key_normalize(arg, strlen(arg), out, &len);
 
-	if (key_normalize(arg, strlen(arg), out, &len) != KEY_OK) {
+	if (st == KEY_OK || (st == KEY_ADDRESS && address))
+		return 1;
+	if (st == KEY_ADDRESS)
+		fprintf(stderr, "tlspin: %s is an IP address, not a domain "
+		    "name: tlspind answers NOTFOUND for an address next hop "
+		    "(tlspind(8)), as pins are per domain; give the domain, "
+		    "or the relay's host name in relayhost or the transport\n",
+		    arg);
+	else
 		fprintf(stderr, "tlspin: \"%s\" is not a valid domain name "
 		    "(expected e.g. example.com, or .example.com for its "
 		    "subdomains)\n", arg);
-		return 0;
-	}
-	return 1;
+	return 0;
 }
 
 /* Wall-clock seconds. */
@@ -116,9 +224,21 @@ cli_time(char *buf, size_t bufsz, uint64_t t)
 	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* What Postfix gets for this record right now, as tlspin query prints it. */
+/* The EXPIRES of a record: its time, "never", or "-" with no policy. */
+void
+cli_expires(char *buf, size_t bufsz, const struct record *r)
+{
+	if (r->reply_len == 0)
+		snprintf(buf, bufsz, "- (not pinned)");
+	else
+		cli_time(buf, bufsz, r->expires);
+}
+
+/* What tlspind answers for this record in enforce mode, as tlspin query
+ * prints it. */
 const char *
-cli_answer(const struct record *r, uint64_t now, char *buf, size_t bufsz)
+cli_enforce_answer(const struct record *r, uint64_t now, char *buf,
+    size_t bufsz)
 {
 	if (r->reply_len == 0 || (r->expires != 0 && r->expires <= now))
 		snprintf(buf, bufsz, "NOTFOUND");
@@ -127,23 +247,41 @@ cli_answer(const struct record *r, uint64_t now, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* What Postfix gets now, for people: in mode = observe tlspind answers
+ * NOTFOUND, and this says what it would answer when enforcing. */
+const char *
+cli_answer(const struct cli *c, const struct record *r, uint64_t now,
+    char *buf, size_t bufsz)
+{
+	char ans[REPLY_MAX + 16];
+
+	cli_enforce_answer(r, now, ans, sizeof(ans));
+	if (c->cfg.mode == MODE_OBSERVE && strcmp(ans, "NOTFOUND") != 0)
+		snprintf(buf, bufsz, "NOTFOUND (mode = observe; in enforce "
+		    "mode: %s)", ans);
+	else
+		snprintf(buf, bufsz, "%s", ans);
+	return buf;
+}
+
 /* Print a record for a person. */
 void
-cli_record_text(FILE *f, const char *key, const struct record *r,
-    uint64_t now)
+cli_record_text(FILE *f, const struct cli *c, const char *key,
+    const struct record *r, uint64_t now)
 {
-	char t[64], ans[REPLY_MAX + 16];
+	char t[64], ans[REPLY_MAX + 64];
 
 	fprintf(f, "domain:       %s\n", key);
-	fprintf(f, "postfix gets: %s\n", cli_answer(r, now, ans, sizeof(ans)));
+	fprintf(f, "postfix gets: %s\n", cli_answer(c, r, now, ans,
+	    sizeof(ans)));
 	fprintf(f, "state:        %s (source: %s)\n",
 	    policy_state_name(r->state), policy_source_name(r->source));
 	fprintf(f, "level:        %s\n", policy_level_name(r->level));
 	if (r->match_len)
 		fprintf(f, "match:        %s\n", r->match);
-	cli_time(t, sizeof(t), r->expires);
-	fprintf(f, "expires:      %s%s\n", t, r->expires && r->expires <= now ?
-	    " (expired)" : "");
+	cli_expires(t, sizeof(t), r);
+	fprintf(f, "expires:      %s%s\n", t, r->reply_len && r->expires &&
+	    r->expires <= now ? " (expired)" : "");
 	cli_time(t, sizeof(t), r->pinned_at);
 	fprintf(f, "pinned at:    %s\n", t);
 	cli_time(t, sizeof(t), r->updated);
@@ -180,15 +318,21 @@ cli_json_time(FILE *f, const char *name, uint64_t t)
 
 /* Print a record as one JSON object. */
 void
-cli_record_json(FILE *f, const char *key, const struct record *r,
-    uint64_t now)
+cli_record_json(FILE *f, const struct cli *c, const char *key,
+    const struct record *r, uint64_t now)
 {
 	char ans[REPLY_MAX + 16];
+	int observe = c->cfg.mode == MODE_OBSERVE;
 
+	cli_enforce_answer(r, now, ans, sizeof(ans));
 	fputs("{\"domain\":", f);
 	json_string(f, key);
 	fputs(",\"answer\":", f);
-	json_string(f, cli_answer(r, now, ans, sizeof(ans)));
+	json_string(f, observe ? "NOTFOUND" : ans);
+	fputs(",\"enforce_answer\":", f);
+	json_string(f, ans);
+	fputs(",\"mode\":", f);
+	json_string(f, observe ? "observe" : "enforce");
 	fputs(",\"state\":", f);
 	json_string(f, policy_state_name(r->state));
 	fputs(",\"source\":", f);

@@ -2,7 +2,7 @@
  * NAME
  *	learn - tlspin learn: bootstrap the store from Postfix log history
  * SYNOPSIS
- *	tlspin learn [--dry-run] [--json] FILE...
+ *	tlspin learn [--dry-run] [--all] [--json] FILE...
  * DESCRIPTION
  *	Reads Postfix logs (plain or gzip: zlib reads both), oldest first as
  *	given, through the same learner as tlspind, and prints what it
@@ -39,6 +39,10 @@
  *	not beside another tlspin learn on the same store (LEARN_LOCK in
  *	the store directory, flock(2)), and it refuses the file that
  *	log_source names: tlspind learns that one.
+ *	A file that is not a text log (a NUL byte or the magic of another
+ *	compressor at its start) or a gzip file that ends early is an error
+ *	that names the file and the cause, exit 2, like a file that cannot
+ *	be opened; exit 3 is for the store only.
  */
 #include "autoconf.h"
 
@@ -86,17 +90,38 @@ struct learn_known {
 	struct learn_entry self;	/* the file being learned */
 };
 #define LEARN_LOCK "learn.lock"	/* one tlspin learn a store at a time */
+#define LEARN_SNIFF 4096	/* bytes checked for "is this a text log" */
 
 struct learn_run {
 	struct learner *l;
-	int dry, json;
+	int dry, json, all;
 	uint64_t pinned, upgraded, expired, other;
-	struct record_event shown[LEARN_SHOW];
-	size_t nshown;
+	struct record_event *shown;	/* LEARN_SHOW, or all with --all */
+	size_t nshown, cap;
 	unsigned char *buf;	/* LEARN_READ + LEARN_LINE_MAX */
 };
 
-/* Every transition: count it, keep the first few for the summary. */
+/* Keep e for the summary: the first LEARN_SHOW, or all with --all. */
+static void
+learn_keep(struct learn_run *x, const struct record_event *e)
+{
+	struct record_event *grown;
+
+	if (x->nshown == x->cap) {
+		if (!x->all && x->cap >= LEARN_SHOW)
+			return;
+		x->cap = x->cap ? x->cap * 2 : LEARN_SHOW;
+		grown = realloc(x->shown, x->cap * sizeof(*x->shown));
+		if (grown == NULL) {
+			x->cap = x->nshown;	/* the summary says how many */
+			return;
+		}
+		x->shown = grown;
+	}
+	x->shown[x->nshown++] = *e;
+}
+
+/* Every transition: count it, keep it (or the first few) for the summary. */
 static void
 learn_note(void *arg, const struct record_event *e)
 {
@@ -112,8 +137,7 @@ learn_note(void *arg, const struct record_event *e)
 		x->pinned++;
 	else
 		x->other++;
-	if (x->nshown < LEARN_SHOW)
-		x->shown[x->nshown++] = *e;
+	learn_keep(x, e);
 }
 
 /* FNV-1a 64 of n bytes. */
@@ -147,7 +171,18 @@ struct learn_file {
 	size_t headlen;
 };
 
-/* Refill the buffer, keeping the unread tail. -1 on a read error. */
+/* At the end of a gzip file: did its compressed stream stop early? */
+static int
+learn_truncated(gzFile gz)
+{
+	int e;
+
+	(void)gzerror(gz, &e);
+	return e == Z_BUF_ERROR;
+}
+
+/* Refill the buffer, keeping the unread tail. -1 on a read error, -2 when
+ * a gzip file ends early. */
 static int
 learn_fill(struct learn_file *f, unsigned char *buf)
 {
@@ -162,6 +197,8 @@ learn_fill(struct learn_file *f, unsigned char *buf)
 	    (unsigned)(LEARN_READ + LEARN_LINE_MAX - f->have));
 	if (n < 0)
 		return -1;
+	if (n == 0 && learn_truncated(f->gz))
+		return -2;
 	if (n == 0)
 		f->eof = 1;
 	f->have += (size_t)n;
@@ -169,15 +206,16 @@ learn_fill(struct learn_file *f, unsigned char *buf)
 }
 
 /*
- * The next complete line: 1 with *line and *len, 0 at the end, -1 on error.
- * A line longer than LEARN_LINE_MAX comes back with *len 0 (skipped).
+ * The next complete line: 1 with *line and *len, 0 at the end, -1 on a
+ * read error, -2 for a truncated gzip file. A line longer than
+ * LEARN_LINE_MAX comes back with *len 0 (skipped).
  */
 static int
 learn_next(struct learn_file *f, unsigned char *buf, const char **line,
     size_t *len)
 {
 	unsigned char *nl;
-	int skipping = 0;
+	int skipping = 0, rc;
 
 	for (;;) {
 		nl = memchr(buf + f->at, '\n', f->have - f->at);
@@ -196,8 +234,8 @@ learn_next(struct learn_file *f, unsigned char *buf, const char **line,
 		}
 		if (f->eof)
 			return 0;
-		if (learn_fill(f, buf) < 0)
-			return -1;
+		if ((rc = learn_fill(f, buf)) < 0)
+			return rc;
 	}
 }
 
@@ -260,13 +298,16 @@ learn_open(struct learn_file *f, const char *name, int fd)
 	return 1;
 }
 
-/* Read the first LEARN_HEAD_MAX bytes (fewer in a shorter file). */
+/* Read the first LEARN_HEAD_MAX bytes (fewer in a shorter file); 0, or
+ * learn_fill's error. */
 static int
 learn_head(struct learn_file *f, unsigned char *buf)
 {
+	int rc;
+
 	while (!f->eof && f->have < LEARN_HEAD_MAX)
-		if (learn_fill(f, buf) < 0)
-			return -1;
+		if ((rc = learn_fill(f, buf)) < 0)
+			return rc;	/* -1 read error, -2 truncated gzip */
 	f->headlen = f->have < LEARN_HEAD_MAX ? f->have : LEARN_HEAD_MAX;
 	memcpy(f->head, buf, f->headlen);
 	return 0;
@@ -397,60 +438,127 @@ learn_resume(struct learn_run *x, const char *key,
 	return 1;
 }
 
-/* Learn one file from where we stopped; 0 on a store or read error. */
+/* Why the start of a file shows it is no text log, or NULL. */
+static const char *
+learn_sniff(const unsigned char *p, size_t n)
+{
+	if (n > LEARN_SNIFF)
+		n = LEARN_SNIFF;
+	if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
+		return "not a text log but bzip2 data (bzcat FILE | tlspin "
+		    "learn -)";
+	if (n >= 6 && memcmp(p, "\xfd" "7zXZ", 6) == 0)
+		return "not a text log but xz data (xzcat FILE | tlspin "
+		    "learn -)";
+	if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
+		return "not a text log but zstd data (zstdcat FILE | tlspin "
+		    "learn -)";
+	if (memchr(p, '\0', n) != NULL)
+		return "not a text log: it starts with binary data (a NUL "
+		    "byte); give a Postfix log, plain or gzip";
+	return NULL;
+}
+
+/* Say why a file could not be read to its end: rc is learn_next's. */
+static void
+learn_read_error(struct learn_file *f, int rc)
+{
+	int e;
+
+	if (rc == -2)
+		fprintf(stderr, "tlspin learn: %s: truncated gzip: the "
+		    "compressed data ends early (a copy cut short, or a file "
+		    "still being compressed); %llu lines before the cut were "
+		    "read\n", f->name, (unsigned long long)f->lines);
+	else
+		fprintf(stderr, "tlspin learn: cannot read %s: %s\n", f->name,
+		    gzerror(f->gz, &e));
+}
+
+/* Learn the lines of f after the first, from where a previous run
+ * stopped; the exit code. */
+static int
+learn_lines(struct learn_run *x, struct learn_file *f, const char *key,
+    int *rcp)
+{
+	char err[STORE_ERR_MAX];
+	const char *line;
+	size_t len;
+	struct learn_known known;
+	uint64_t start;
+	int rc = 1, ok;
+
+	ok = learn_resume(x, key, f, &known, &start);
+	if (ok && !learn_skip(f, x->buf, start)) {
+		fprintf(stderr, "tlspin learn: warning: %s is shorter than when "
+		    "it was learned; skipped\n", f->name);
+		rc = 0;
+	}
+	while (ok && rc != 0 && (rc = learn_next(f, x->buf, &line, &len)) == 1) {
+		if (!learner_line(x->l, line, len, err, sizeof(err))) {
+			fprintf(stderr, "tlspin learn: %s\n", err);
+			ok = 0;
+		} else if (f->lines % LEARN_BATCH == 0) {
+			ok = learn_commit(x, f->name, key, &known, f->offset);
+			learner_set_now(x->l, (int64_t)cli_now());
+		}
+	}
+	/* what was read before a cut in a gzip file is kept */
+	if (ok && rc <= 0)
+		ok = learn_commit(x, f->name, key, &known, f->offset);
+	if (!x->json)
+		printf("%s: %llu new lines%s\n", f->name,
+		    (unsigned long long)f->lines, start && f->lines == 0 ?
+		    " (already learned)" : start ? " (resumed)" : "");
+	*rcp = rc;
+	return ok ? EXIT_OKAY : EXIT_STORE;
+}
+
+/* Learn one file from where we stopped: EXIT_OKAY, EXIT_USAGE for a
+ * file that cannot be read or is no log, EXIT_STORE. */
 static int
 learn_file(struct learn_run *x, const char *name, int fd)
 {
 	struct learn_file f;
-	struct learn_known known;
-	char key[32], err[STORE_ERR_MAX];
-	const char *line;
+	const char *line, *why;
+	char key[32];
 	size_t len;
-	uint64_t start;
-	int rc, ok = 1;
+	int rc, ret = EXIT_OKAY;
 
 	if (!learn_open(&f, name, fd))
-		return 0;
+		return EXIT_USAGE;
 	learner_set_now(x->l, (int64_t)cli_now());
 	rc = learn_head(&f, x->buf);
 	if (rc == 0)
 		rc = learn_next(&f, x->buf, &line, &len);
+	if (rc >= 0 && (why = learn_sniff(x->buf, f.have)) != NULL) {
+		fprintf(stderr, "tlspin learn: %s: %s\n", name, why);
+		gzclose(f.gz);
+		return EXIT_USAGE;
+	}
 	if (rc == 1) {
 		learn_key((const unsigned char *)line, len, key, sizeof(key));
 		f.at = 0;
 		f.offset = 0;
 		f.lines = 0;
-		ok = learn_resume(x, key, &f, &known, &start);
-		if (ok && !learn_skip(&f, x->buf, start)) {
-			fprintf(stderr, "tlspin learn: warning: %s is shorter "
-			    "than when it was learned; skipped\n", name);
-			rc = 0;
-		}
-		while (ok && rc != 0 &&
-		    (rc = learn_next(&f, x->buf, &line, &len)) == 1) {
-			if (!learner_line(x->l, line, len, err, sizeof(err))) {
-				fprintf(stderr, "tlspin learn: %s\n", err);
-				ok = 0;
-			} else if (f.lines % LEARN_BATCH == 0) {
-				ok = learn_commit(x, name, key, &known,
-				    f.offset);
-				learner_set_now(x->l, (int64_t)cli_now());
-			}
-		}
-		if (ok && rc == 0)
-			ok = learn_commit(x, name, key, &known, f.offset);
-		if (!x->json)
-			printf("%s: %llu new lines%s\n", name,
-			    (unsigned long long)f.lines, start && f.lines == 0 ?
-			    " (already learned)" : start ? " (resumed)" : "");
+		ret = learn_lines(x, &f, key, &rc);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "tlspin learn: cannot read %s: %s\n", name,
-		    gzerror(f.gz, &rc));
-		ok = 0;
+		learn_read_error(&f, rc);
+		if (ret == EXIT_OKAY)
+			ret = EXIT_USAGE;
 	}
 	gzclose(f.gz);
-	return ok;
+	return ret;
+}
+
+/* Changes of state counted but not kept for the summary. */
+static uint64_t
+learn_more(const struct learn_run *x)
+{
+	uint64_t all = x->pinned + x->upgraded + x->expired + x->other;
+
+	return all > x->nshown ? all - x->nshown : 0;
 }
 
 static void
@@ -462,12 +570,13 @@ learn_summary_text(struct learn_run *x)
 
 	learner_stats(x->l, st);
 	printf("%s%llu lines, %llu from the SMTP client (%llu used, %llu "
-	    "ignored), %llu deliveries counted, %llu local hops skipped\n",
+	    "ignored), %llu deliver%s counted, %llu local hop%s skipped\n",
 	    x->dry ? "dry run, nothing written: " : "",
 	    (unsigned long long)st->lines, (unsigned long long)st->smtp,
 	    (unsigned long long)st->used, (unsigned long long)st->ignored,
 	    (unsigned long long)st->observations,
-	    (unsigned long long)st->local);
+	    st->observations == 1 ? "y" : "ies",
+	    (unsigned long long)st->local, st->local == 1 ? "" : "s");
 	if (st->future > 0)
 		printf("%llu lines dated in the future were taken as now; check "
 		    "the clock of the host that writes the log\n",
@@ -487,10 +596,10 @@ learn_summary_text(struct learn_run *x)
 		printf("  %s  %-30s %s\n", t, x->shown[i].domain,
 		    x->shown[i].reason);
 	}
-	if (x->pinned + x->upgraded + x->expired > x->nshown)
-		printf("  ... and %llu more: tlspin events, tlspin list "
-		    "--state encrypt\n", (unsigned long long)(x->pinned +
-		    x->upgraded + x->expired - x->nshown));
+	if (learn_more(x) > 0)
+		printf("  ... and %llu more: add --all to list them all%s\n",
+		    (unsigned long long)learn_more(x), x->dry ? "" :
+		    " (or see tlspin events, tlspin list --state encrypt)");
 }
 
 static void
@@ -521,7 +630,7 @@ learn_summary_json(struct learn_run *x)
 		json_string(stdout, x->shown[i].reason);
 		printf("}");
 	}
-	printf("]}\n");
+	printf("],\"more\":%llu}\n", (unsigned long long)learn_more(x));
 }
 
 /*
@@ -623,18 +732,20 @@ learn_opts(int argc, char **argv, struct learn_run *x)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "njh", opts, NULL)) != -1) {
+	while ((o = cli_getopt("learn", argc, argv, "najh", opts)) != -1) {
 		switch (o) {
 		case 'n': x->dry = 1; break;
+		case 'a': x->all = 1; break;
 		case 'j': x->json = 1; break;
 		case 'h': return cmd_help("learn");
-		default: return cli_usage_error("learn", "bad option");
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind == argc)
@@ -649,11 +760,11 @@ learn_all(struct learn_run *x, int n, char **files, int *fds)
 	char err[STORE_ERR_MAX];
 	struct learner_stats st;
 	uint64_t upto;
-	int i, ok = 1;
+	int i, ok = 1, rc = EXIT_OKAY;
 
 	for (i = 0; i < n; i++) {
 		if (ok)
-			ok = learn_file(x, files[i], fds[i]);
+			ok = (rc = learn_file(x, files[i], fds[i])) == EXIT_OKAY;
 		else
 			close(fds[i]);
 	}
@@ -671,7 +782,8 @@ learn_all(struct learn_run *x, int n, char **files, int *fds)
 		fprintf(stderr, "tlspin learn: %s\n", err);
 		ok = 0;
 	}
-	return ok;	/* a dry run's transaction dies with learner_free */
+	/* a dry run's transaction dies with learner_free */
+	return ok ? EXIT_OKAY : rc != EXIT_OKAY ? rc : EXIT_STORE;
 }
 
 int
@@ -685,6 +797,8 @@ cmd_learn(struct cli *c, int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	if ((rc = learn_opts(argc, argv, &x)) >= 0)
+		return rc;
+	if ((rc = cli_setup(c)) != 0)
 		return rc;
 	fds = calloc((size_t)(argc - optind), sizeof(*fds));
 	if (fds == NULL || learn_open_all(argc - optind, argv + optind,
@@ -715,8 +829,7 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	if (x.l != NULL && x.buf != NULL) {
 		learner_set_event_fn(x.l, learn_note, &x);
 		learner_set_shared(x.l, "learn:last");
-		if (learn_all(&x, argc - optind, argv + optind, fds))
-			rc = EXIT_OKAY;
+		rc = learn_all(&x, argc - optind, argv + optind, fds);
 		if (x.json)
 			learn_summary_json(&x);
 		else
@@ -724,6 +837,7 @@ cmd_learn(struct cli *c, int argc, char **argv)
 	}
 	learner_free(x.l);
 	free(x.buf);
+	free(x.shown);
 	free(fds);
 	store_close(s);
 	if (lock >= 0)

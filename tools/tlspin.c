@@ -7,17 +7,20 @@
  *	The admin's tool. It opens the same LMDB store as tlspind (LMDB
  *	lets both work at once) and has one function per command:
  *	pin, unpin, show, list, query, import, export, learn, why, events,
- *	check, stats. Each command
- *	takes --help. Exit codes: 0 done, 1 not found, 2 usage error,
- *	3 store error, 4 the daemon did not answer OK/NOTFOUND (query).
+ *	check, stats, help. Each command takes --help, and parses its
+ *	options with cli_getopt() (GNU style: options after operands too).
+ *	Exit codes: 0 done, 1 not found, 2 usage error, 3 store error, 4 the
+ *	daemon did not answer OK/NOTFOUND (query).
  */
 #include "autoconf.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <netdb.h>
 #include <unistd.h>
@@ -37,6 +40,8 @@ struct cmd {
 };
 
 static const struct cmd *cmd_find(const char *name);
+static void tlspin_usage(FILE *f);
+static int cmd_helpcmd(struct cli *c, int argc, char **argv);
 
 /* Print a command's usage; returns EXIT_OKAY for --help. */
 int
@@ -46,6 +51,45 @@ cmd_help(const char *name)
 
 	printf("usage: tlspin [--store DIR] %s %s", name, k->usage);
 	return EXIT_OKAY;
+}
+
+/* A command's usage text (its options, then what it does). */
+const char *
+cmd_usage(const char *name)
+{
+	const struct cmd *k = cmd_find(name);
+
+	return k != NULL ? k->usage : "";
+}
+
+/* The options of a command that takes only --help (and maybe --json):
+ * -1 to go on, or the exit code. */
+static int
+cmd_flags(const char *name, int argc, char **argv, int *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int o;
+
+	if (json != NULL)
+		*json = 0;
+	while ((o = cli_getopt(name, argc, argv, json ? "jh" : "h",
+	    json ? opts : help_only)) != -1) {
+		if (o == 'h')
+			return cmd_help(name);
+		if (o == 'j')
+			*json = 1;
+		else
+			return EXIT_USAGE;
+	}
+	return -1;
 }
 
 /* Parse DURATION|never for --expires into an absolute time (0 = never). */
@@ -159,10 +203,12 @@ cmd_pin(struct cli *c, int argc, char **argv)
 		{ "match", required_argument, NULL, 'm' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "note", required_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *level = NULL, *match = NULL, *note = NULL, *exp = "never";
+	int force = 0;
 	char key[KEY_MAX + 1], reply[REPLY_MAX + 1], err[STORE_ERR_MAX];
 	char reason[EVENT_REASON_MAX], t[64];
 	struct record *r;
@@ -173,32 +219,44 @@ cmd_pin(struct cli *c, int argc, char **argv)
 	uint64_t now = cli_now(), expires;
 	int o, rc, old;
 
-	while ((o = getopt_long(argc, argv, "l:m:e:n:h", opts, NULL)) != -1) {
+	while ((o = cli_getopt("pin", argc, argv, "l:m:e:n:fh", opts)) != -1) {
 		switch (o) {
 		case 'l': level = optarg; break;
 		case 'm': match = optarg; break;
 		case 'e': exp = optarg; break;
 		case 'n': note = optarg; break;
+		case 'f': force = 1; break;
 		case 'h': return cmd_help("pin");
-		default: return cli_usage_error("pin", "bad option");
+		default: return EXIT_USAGE;
 		}
 	}
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("pin", "expected one DOMAIN");
 	if (level == NULL)
 		return cli_usage_error("pin", "--level is required");
-	if (!cli_key(argv[optind], key))
+	if (!cli_key(argv[optind], key, 0) ||
+	    !cli_pin_ok("pin", argv[optind], key, force))
 		return EXIT_USAGE;
 	if (!cmd_expires(exp, now, &expires))
 		return cli_usage_error("pin", "--expires %s: expected a "
 		    "duration such as 90d, 12h or never", exp);
-	if (note != NULL && strlen(note) > RECORD_NOTE_MAX)
-		return cli_usage_error("pin", "--note is longer than %d bytes",
-		    RECORD_NOTE_MAX);
-	if (match != NULL && strlen(match) > RECORD_MATCH_MAX)
-		return cli_usage_error("pin", "--match is too long");
+	if ((note != NULL && !cli_text_ok("pin", "--note", note,
+	    RECORD_NOTE_MAX)) || (match != NULL && !cli_text_ok("pin",
+	    "--match", match, RECORD_MATCH_MAX)))
+		return EXIT_USAGE;
 	if ((rc = cmd_policy(c, level, match, reply, sizeof(reply), &lv)) != 0)
 		return rc;
+	if (lv == LEVEL_SECURE && match == NULL)
+		return cli_usage_error("pin", "--level secure needs --match: "
+		    "without it Postfix checks the certificate against the "
+		    "next-hop domain and its subdomains (nexthop:dot-nexthop), "
+		    "rarely the MX host's name, and defers the mail. Give the "
+		    "MX names, e.g. tlspin pin example.com --level secure "
+		    "--match mx1.example.com:mx2.example.com (tlspin check "
+		    "shows them), or --match nexthop:dot-nexthop for Postfix's "
+		    "default");
 	if ((rc = cli_open(c, STORE_CREATE, &s)) != 0)
 		return rc;
 	r = calloc(1, sizeof(*r));
@@ -236,11 +294,13 @@ cmd_unpin(struct cli *c, int argc, char **argv)
 	enum store_status st;
 	int rc;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0)
-		return cmd_help("unpin");
-	if (argc != 2)
+	if ((rc = cmd_flags("unpin", argc, argv, NULL)) >= 0)
+		return rc;
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
+	if (optind + 1 != argc)
 		return cli_usage_error("unpin", "expected one DOMAIN");
-	if (!cli_key(argv[1], key))
+	if (!cli_key(argv[optind], key, 1))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, 0, &s)) != 0)
 		return rc;
@@ -263,26 +323,6 @@ cmd_unpin(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-/* Read --json and --help for the simple commands; returns -1 to go on. */
-static int
-cmd_flags(const char *name, int argc, char **argv, int *json, int *idx)
-{
-	int i;
-
-	*json = 0;
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			*json = 1;
-		else if (strcmp(argv[i], "--help") == 0)
-			return cmd_help(name);
-		else
-			return cli_usage_error(name, "unknown option %s",
-			    argv[i]);
-	}
-	*idx = i;
-	return -1;
-}
-
 /* tlspin show DOMAIN [--json] */
 static int
 cmd_show(struct cli *c, int argc, char **argv)
@@ -291,23 +331,25 @@ cmd_show(struct cli *c, int argc, char **argv)
 	struct record *r;
 	struct store *s;
 	enum store_status st;
-	int json, i, rc;
+	int json, rc;
 
-	if ((rc = cmd_flags("show", argc, argv, &json, &i)) >= 0)
+	if ((rc = cmd_flags("show", argc, argv, &json)) >= 0)
 		return rc;
-	if (i + 1 != argc)
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
+	if (optind + 1 != argc)
 		return cli_usage_error("show", "expected one DOMAIN");
-	if (!cli_key(argv[i], key))
+	if (!cli_key(argv[optind], key, 0))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
 	r = malloc(sizeof(*r));
 	st = r ? store_get(s, key, r, err, sizeof(err)) : STORE_ERROR;
 	if (st == STORE_OK && json) {
-		cli_record_json(stdout, key, r, cli_now());
+		cli_record_json(stdout, c, key, r, cli_now());
 		putchar('\n');
 	} else if (st == STORE_OK)
-		cli_record_text(stdout, key, r, cli_now());
+		cli_record_text(stdout, c, key, r, cli_now());
 	else if (st == STORE_NOTFOUND)
 		fprintf(stderr, "tlspin: %s is not in store %s (Postfix gets "
 		    "NOTFOUND: opportunistic TLS)\n", key, c->store_path);
@@ -326,7 +368,9 @@ struct cmd_list_item {
 };
 
 struct cmd_list_ctx {
+	const struct cli *c;
 	int json, have_state, by_seen;
+	size_t corrupt;		/* records skipped */
 	enum policy_state state;
 	size_t n;
 	uint64_t now;
@@ -367,6 +411,17 @@ cmd_list_cmp(const void *a, const void *b)
 static int cmd_list_one(void *arg, const char *key, size_t keylen,
     const struct record *r);
 
+/* A corrupt record: warn, count, go on with the others. */
+static int
+cmd_list_corrupt(void *arg, const char *key, const char *why)
+{
+	struct cmd_list_ctx *x = arg;
+
+	cli_corrupt("list", x->c->store_path, key, why);
+	x->corrupt++;
+	return 0;
+}
+
 /* --sort last-seen: collect, sort, then print each record. */
 static int
 cmd_list_by_seen(struct store *s, struct cmd_list_ctx *x, char *err,
@@ -384,7 +439,8 @@ cmd_list_by_seen(struct store *s, struct cmd_list_ctx *x, char *err,
 		snprintf(err, errsz, "out of memory");
 		return 0;
 	}
-	ok = store_foreach(s, NULL, cmd_list_one, x, err, errsz);
+	ok = store_walk(s, NULL, cmd_list_one, cmd_list_corrupt, x, err,
+	    errsz);
 	qsort(x->items, x->nitems, sizeof(*x->items), cmd_list_cmp);
 	for (i = 0; ok && i < x->nitems; i++) {
 		if (store_get(s, x->items[i].key, r, err, errsz) != STORE_OK)
@@ -404,7 +460,7 @@ cmd_list_one(void *arg, const char *key, size_t keylen,
     const struct record *r)
 {
 	struct cmd_list_ctx *x = arg;
-	char t[64], ans[REPLY_MAX + 16];
+	char t[64], ans[REPLY_MAX + 64];
 
 	if (x->have_state && r->state != x->state)
 		return 0;
@@ -412,53 +468,60 @@ cmd_list_one(void *arg, const char *key, size_t keylen,
 		return cmd_list_collect(x, key, keylen, r);
 	if (x->json) {
 		fputs(x->n ? ",\n" : "\n", stdout);
-		cli_record_json(stdout, key, r, x->now);
+		cli_record_json(stdout, x->c, key, r, x->now);
 	} else {
-		cli_time(t, sizeof(t), r->expires);
+		cli_expires(t, sizeof(t), r);
 		printf("%-40s %-9s %-20s %s\n", key,
 		    policy_state_name(r->state), t,
-		    cli_answer(r, x->now, ans, sizeof(ans)));
+		    cli_answer(x->c, r, x->now, ans, sizeof(ans)));
 	}
 	x->n++;
 	return 0;
 }
 
-/* tlspin list [--state S] [--json] */
+/* tlspin list [--state S] [--sort K] [--json] */
 static int
 cmd_list(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "sort", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct cmd_list_ctx x = { 0 };
 	char err[STORE_ERR_MAX];
 	struct store *s;
-	int i, rc, ok;
+	int o, rc, ok;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			x.json = 1;
-		else if (strcmp(argv[i], "--help") == 0)
+	x.c = c;
+	while ((o = cli_getopt("list", argc, argv, "s:o:jh", opts)) != -1) {
+		if (o == 'h')
 			return cmd_help("list");
-		else if (strcmp(argv[i], "--sort") == 0 && i + 1 == argc)
-			return cli_usage_error("list", "--sort needs domain or "
-			    "last-seen");
-		else if (strcmp(argv[i], "--sort") == 0) {
-			i++;
-			if (strcmp(argv[i], "last-seen") == 0)
-				x.by_seen = 1;
-			else if (strcmp(argv[i], "domain") != 0)
-				return cli_usage_error("list", "--sort %s: "
-				    "expected domain or last-seen", argv[i]);
-		}
-		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
-			if (!policy_state_parse(argv[++i], &x.state))
-				return cli_usage_error("list", "unknown state "
-				    "\"%s\" (expected observing, encrypt, "
-				    "secure, manual, expired or dane)",
-				    argv[i]);
+		else if (o == 'j')
+			x.json = 1;
+		else if (o == 'o' && strcmp(optarg, "last-seen") == 0)
+			x.by_seen = 1;
+		else if (o == 'o' && strcmp(optarg, "domain") == 0)
+			x.by_seen = 0;
+		else if (o == 'o')
+			return cli_usage_error("list", "--sort %s: expected "
+			    "domain or last-seen", optarg);
+		else if (o == 's' && policy_state_parse(optarg, &x.state))
 			x.have_state = 1;
-		} else
-			return cli_usage_error("list", "unexpected argument "
-			    "%s", argv[i]);
+		else if (o == 's')
+			return cli_usage_error("list", "unknown state \"%s\" "
+			    "(expected observing, encrypt, secure, manual, "
+			    "expired or dane)", optarg);
+		else
+			return EXIT_USAGE;
 	}
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
+	if (optind != argc)
+		return cli_usage_error("list", "unexpected argument %s",
+		    argv[optind]);
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
 	x.now = cli_now();
@@ -468,7 +531,8 @@ cmd_list(struct cli *c, int argc, char **argv)
 		printf("%-40s %-9s %-20s %s\n", "DOMAIN", "STATE", "EXPIRES",
 		    "POSTFIX GETS");
 	ok = x.by_seen ? cmd_list_by_seen(s, &x, err, sizeof(err)) :
-	    store_foreach(s, NULL, cmd_list_one, &x, err, sizeof(err));
+	    store_walk(s, NULL, cmd_list_one, cmd_list_corrupt, &x, err,
+	    sizeof(err));
 	if (x.json)
 		fputs("\n]\n", stdout);
 	store_close(s);
@@ -479,7 +543,32 @@ cmd_list(struct cli *c, int argc, char **argv)
 	return EXIT_OKAY;
 }
 
-/* Connect to unix:PATH, a bare PATH, or HOST:PORT; -1 with a message. */
+/* Why a Unix socket cannot be opened, and what to do about it. */
+static void
+cmd_connect_unix_error(const char *sock, int error)
+{
+	struct group *g;
+	struct stat sb;
+
+	if (error == EACCES && stat(sock, &sb) == 0 &&
+	    (g = getgrgid(sb.st_gid)) != NULL)
+		fprintf(stderr, "tlspin: cannot connect to %s: %s (run as "
+		    "root or as a member of group %s, which owns the "
+		    "socket)\n", sock, strerror(error), g->gr_name);
+	else if (error == EACCES)
+		fprintf(stderr, "tlspin: cannot connect to %s: %s (run as "
+		    "root or as a user allowed into its directory)\n", sock,
+		    strerror(error));
+	else
+		fprintf(stderr, "tlspin: cannot connect to %s: %s (is tlspind "
+		    "running? see --socket)\n", sock, strerror(error));
+}
+
+/*
+ * Connect to unix:PATH, a bare PATH, or HOST:PORT. -1 with a message
+ * when the daemon cannot be reached, -2 when the address itself is wrong
+ * (a usage error: no port, a host name that does not exist).
+ */
 static int
 cmd_connect(const char *sock, const char *hostport)
 {
@@ -492,24 +581,26 @@ cmd_connect(const char *sock, const char *hostport)
 	if (sock != NULL) {
 		if (strncmp(sock, "unix:", 5) == 0)
 			sock += 5;
-		if (strlen(sock) >= sizeof(sun.sun_path))
-			return -1;
+		if (strlen(sock) >= sizeof(sun.sun_path)) {
+			fprintf(stderr, "tlspin: socket path %s is longer than "
+			    "%zu bytes\n", sock, sizeof(sun.sun_path) - 1);
+			return -2;
+		}
 		memcpy(sun.sun_path, sock, strlen(sock) + 1);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
 		    sizeof(sun)) == 0)
 			return fd;
-		fprintf(stderr, "tlspin: cannot connect to %s: %s (is tlspind "
-		    "running? see --socket)\n", sock, strerror(errno));
+		cmd_connect_unix_error(sock, errno);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	colon = strrchr(hostport, ':');
 	if (colon == NULL || (size_t)(colon - hostport) >= sizeof(host)) {
-		fprintf(stderr, "tlspin: --connect %s: expected HOST:PORT\n",
-		    hostport);
-		return -1;
+		fprintf(stderr, "tlspin query: --connect %s: expected HOST:PORT, "
+		    "such as 127.0.0.1:10028\n", hostport);
+		return -2;
 	}
 	memcpy(host, hostport, (size_t)(colon - hostport));
 	host[colon - hostport] = '\0';
@@ -520,8 +611,11 @@ cmd_connect(const char *sock, const char *hostport)
 	}
 	rc = getaddrinfo(host, colon + 1, &hints, &res);
 	if (rc != 0) {
-		fprintf(stderr, "tlspin: %s: %s\n", hostport, gai_strerror(rc));
-		return -1;
+		fprintf(stderr, "tlspin query: --connect %s: %s\n", hostport,
+		    gai_strerror(rc));
+		/* a name or port that does not exist is the argument's fault;
+		 * a resolver that does not answer is not */
+		return rc == EAI_NONAME || rc == EAI_SERVICE ? -2 : -1;
 	}
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, SOCK_STREAM, 0);
@@ -582,19 +676,23 @@ cmd_query(struct cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *sock = NULL, *hostport = NULL, *map = c->cfg.map_name;
+	const char *sock = NULL, *hostport = NULL, *map = NULL;
 	char req[NETSTRING_REQUEST_MAX + 1], reply[REPLY_MAX + 64];
 	int o, fd, ok;
 
-	while ((o = getopt_long(argc, argv, "s:c:m:h", opts, NULL)) != -1) {
+	while ((o = cli_getopt("query", argc, argv, "s:c:m:h", opts)) != -1) {
 		switch (o) {
 		case 's': sock = optarg; break;
 		case 'c': hostport = optarg; break;
 		case 'm': map = optarg; break;
 		case 'h': return cmd_help("query");
-		default: return cli_usage_error("query", "bad option");
+		default: return EXIT_USAGE;
 		}
 	}
+	if ((o = cli_setup(c)) != 0)
+		return o;
+	if (map == NULL)
+		map = c->cfg.map_name;
 	if (optind + 1 != argc)
 		return cli_usage_error("query", "expected one KEY");
 	if (sock == NULL && hostport == NULL) {
@@ -608,7 +706,7 @@ cmd_query(struct cli *c, int argc, char **argv)
 		return cli_usage_error("query", "KEY is too long");
 	fd = cmd_connect(sock, hostport);
 	if (fd < 0)
-		return EXIT_DAEMON;
+		return fd == -2 ? EXIT_USAGE : EXIT_DAEMON;
 	ok = cmd_roundtrip(fd, req, reply, sizeof(reply));
 	close(fd);
 	printf("%s\n", reply);
@@ -619,15 +717,93 @@ cmd_query(struct cli *c, int argc, char **argv)
 	return strncmp(reply, "NOTFOUND", 8) == 0 ? EXIT_NOTFOUND : EXIT_DAEMON;
 }
 
+/* A domain an import wrote, and on which line, to find duplicates. */
+struct cmd_import_seen {
+	char *key;
+	unsigned line;
+};
+
 struct cmd_import_ctx {
 	struct cli *c;
 	struct store_txn *t;
 	const char *file;
 	const char *note;
 	uint64_t now, expires;
-	size_t added, replaced;
+	size_t added, replaced, dups;
+	struct cmd_import_seen *seen;
+	size_t nseen, capseen;
 	struct record r;
 };
+
+/* Remember that line wrote key; 0 when out of memory. */
+static int
+cmd_import_remember(struct cmd_import_ctx *x, const char *key,
+    unsigned line)
+{
+	struct cmd_import_seen *grown;
+
+	if (x->nseen == x->capseen) {
+		x->capseen = x->capseen ? x->capseen * 2 : 256;
+		grown = realloc(x->seen, x->capseen * sizeof(*x->seen));
+		if (grown == NULL)
+			return 0;
+		x->seen = grown;
+	}
+	if ((x->seen[x->nseen].key = strdup(key)) == NULL)
+		return 0;
+	x->seen[x->nseen++].line = line;
+	return 1;
+}
+
+/* By domain, then by line. */
+static int
+cmd_import_seen_cmp(const void *a, const void *b)
+{
+	const struct cmd_import_seen *p = a, *q = b;
+	int d = strcmp(p->key, q->key);
+
+	return d ? d : p->line < q->line ? -1 : p->line > q->line;
+}
+
+/* Warn about each domain on more than one line (the last one wins, as
+ * in a Postfix table built with postmap it would not: say so), and take
+ * the repeats out of the "replaced" count. */
+static void
+cmd_import_dups(struct cmd_import_ctx *x)
+{
+	char lines[256];
+	size_t i, j, used;
+
+	qsort(x->seen, x->nseen, sizeof(*x->seen), cmd_import_seen_cmp);
+	for (i = 0; i < x->nseen; i = j) {
+		used = 0;
+		lines[0] = '\0';
+		for (j = i; j < x->nseen && strcmp(x->seen[j].key,
+		    x->seen[i].key) == 0; j++)
+			if (used < sizeof(lines))
+				used += (size_t)snprintf(lines + used,
+				    sizeof(lines) - used, "%s%u", j > i ?
+				    ", " : "", x->seen[j].line);
+		if (j - i < 2)
+			continue;
+		x->dups += j - i - 1;
+		fprintf(stderr, "tlspin import: warning: %s: %s is on lines "
+		    "%s; the last one (line %u) is kept\n", x->file,
+		    x->seen[i].key, lines, x->seen[j - 1].line);
+	}
+	x->replaced -= x->dups;
+}
+
+static void
+cmd_import_free(struct cmd_import_ctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nseen; i++)
+		free(x->seen[i].key);
+	free(x->seen);
+	free(x);
+}
 
 /* Import one "domain policy" line; 0 with a message on error. */
 static int
@@ -639,6 +815,7 @@ cmd_import_line(struct cmd_import_ctx *x, char *line, unsigned lineno)
 	enum store_status st;
 	const char *why;
 	size_t len, n;
+	enum key_status ks;
 
 	p[strcspn(p, "\r\n")] = '\0';
 	p += strspn(p, " \t");
@@ -649,9 +826,13 @@ cmd_import_line(struct cmd_import_ctx *x, char *line, unsigned lineno)
 	if (*p != '\0')
 		*p++ = '\0';
 	p += strspn(p, " \t");
-	if (key_normalize(domain, strlen(domain), key, &len) != KEY_OK) {
-		fprintf(stderr, "tlspin import: %s, line %u: \"%s\" is not a "
-		    "valid domain name\n", x->file, lineno, domain);
+	if ((ks = key_normalize(domain, strlen(domain), key, &len)) !=
+	    KEY_OK) {
+		fprintf(stderr, "tlspin import: %s, line %u: \"%s\" is %s\n",
+		    x->file, lineno, domain, ks == KEY_ADDRESS ? "an IP "
+		    "address: tlspind answers NOTFOUND for an address next "
+		    "hop, as pins are per domain (remove the line)" :
+		    "not a valid domain name");
 		return 0;
 	}
 	n = reply_build(reply, sizeof(reply), p, strlen(p),
@@ -676,6 +857,10 @@ cmd_import_line(struct cmd_import_ctx *x, char *line, unsigned lineno)
 	}
 	if (!store_txn_put(x->t, key, &x->r, err, sizeof(err))) {
 		fprintf(stderr, "tlspin import: %s\n", err);
+		return 0;
+	}
+	if (!cmd_import_remember(x, key, lineno)) {
+		fprintf(stderr, "tlspin import: out of memory\n");
 		return 0;
 	}
 	if (st == STORE_OK)
@@ -717,8 +902,15 @@ cmd_import_commit(struct cmd_import_ctx *x)
 	char reason[EVENT_REASON_MAX], err[STORE_ERR_MAX];
 	struct record_event e;
 
-	snprintf(reason, sizeof(reason), "imported %zu new and %zu replaced "
-	    "entries from %s", x->added, x->replaced, x->file);
+	cmd_import_dups(x);
+	if (x->dups)
+		snprintf(reason, sizeof(reason), "imported %zu new and %zu "
+		    "replaced entries from %s (%zu duplicate line%s: the last "
+		    "of each domain was kept)", x->added, x->replaced, x->file,
+		    x->dups, x->dups == 1 ? "" : "s");
+	else
+		snprintf(reason, sizeof(reason), "imported %zu new and %zu "
+		    "replaced entries from %s", x->added, x->replaced, x->file);
 	cmd_event(&e, "*", EVENT_STATE_NONE, STATE_MANUAL, x->now, reason);
 	if (!store_txn_event(x->t, &e, err, sizeof(err)) ||
 	    !store_commit(x->t, err, sizeof(err))) {
@@ -751,23 +943,25 @@ cmd_import(struct cli *c, int argc, char **argv)
 		return EXIT_STORE;
 	x->c = c;
 	x->now = cli_now();
-	while ((o = getopt_long(argc, argv, "f:e:n:h", opts, NULL)) != -1) {
+	while ((o = cli_getopt("import", argc, argv, "f:e:n:h", opts)) != -1) {
 		if (o == 'h') {
-			free(x);
-			return cmd_help("import");
+			rc = cmd_help("import");
+			goto out;
 		} else if (o == 'f' && strcmp(optarg, "tls_policy") != 0) {
 			rc = cli_usage_error("import", "unknown --format %s "
 			    "(only tls_policy)", optarg);
 			goto out;
 		} else if (o == 'e')
 			exp = optarg;
-		else if (o == 'n' && strlen(optarg) <= RECORD_NOTE_MAX)
+		else if (o == 'n' && cli_text_ok("import", "--note", optarg,
+		    RECORD_NOTE_MAX))
 			x->note = optarg;
-		else if (o != 'f') {
-			rc = cli_usage_error("import", "bad option or value");
-			goto out;
-		}
+		else if (o != 'f')
+			goto out;	/* rc is EXIT_USAGE */
 	}
+	if ((rc = cli_setup(c)) != 0)
+		goto out;
+	rc = EXIT_USAGE;
 	if (optind + 1 != argc) {
 		rc = cli_usage_error("import", "expected one FILE (or - for "
 		    "standard input)");
@@ -804,15 +998,29 @@ out:
 	if (f != NULL && f != stdin)
 		fclose(f);
 	store_close(s);
-	free(x);
+	cmd_import_free(x);
 	return rc;
 }
 
 struct cmd_export_ctx {
+	const struct cli *c;
 	int json;
-	size_t n;
+	size_t n, corrupt;
 	uint64_t now;
 };
+
+/* A corrupt record: warn, note it in the table too, go on. */
+static int
+cmd_export_corrupt(void *arg, const char *key, const char *why)
+{
+	struct cmd_export_ctx *x = arg;
+
+	cli_corrupt("export", x->c->store_path, key, why);
+	if (!x->json)
+		printf("# %s: not exported, its record is corrupt\n", key);
+	x->corrupt++;
+	return 0;
+}
 
 /* Print one entry of tlspin export. */
 static int
@@ -823,7 +1031,7 @@ cmd_export_one(void *arg, const char *key, size_t keylen,
 
 	if (x->json) {
 		fputs(x->n ? ",\n" : "\n", stdout);
-		cli_record_json(stdout, key, r, x->now);
+		cli_record_json(stdout, x->c, key, r, x->now);
 	} else if (r->reply_len > 0 && (r->expires == 0 || r->expires > x->now))
 		printf("%s\t%s\n", key, r->reply);
 	x->n++;
@@ -834,20 +1042,33 @@ cmd_export_one(void *arg, const char *key, size_t keylen,
 static int
 cmd_export(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct cmd_export_ctx x = { 0 };
 	char err[STORE_ERR_MAX], t[64];
 	struct store *s;
-	int rc, ok;
+	int o, rc, ok;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0)
-		return cmd_help("export");
-	if (argc == 3 && strcmp(argv[1], "--format") == 0 &&
-	    strcmp(argv[2], "json") == 0)
-		x.json = 1;
-	else if (argc != 1 && !(argc == 3 && strcmp(argv[1], "--format") == 0
-	    && strcmp(argv[2], "tls_policy") == 0))
-		return cli_usage_error("export", "expected --format tls_policy "
-		    "or --format json");
+	x.c = c;
+	while ((o = cli_getopt("export", argc, argv, "f:h", opts)) != -1) {
+		if (o == 'h')
+			return cmd_help("export");
+		if (o != 'f')
+			return EXIT_USAGE;
+		if (strcmp(optarg, "json") != 0 &&
+		    strcmp(optarg, "tls_policy") != 0)
+			return cli_usage_error("export", "--format %s: expected "
+			    "tls_policy or json", optarg);
+		x.json = strcmp(optarg, "json") == 0;
+	}
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
+	if (optind != argc)
+		return cli_usage_error("export", "unexpected argument %s",
+		    argv[optind]);
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
 	x.now = cli_now();
@@ -858,20 +1079,39 @@ cmd_export(struct cli *c, int argc, char **argv)
 		printf("# tlspin export of %s at %s: the policies Postfix gets "
 		    "now.\n# Usable as a Postfix table (postmap) or with "
 		    "tlspin import.\n", c->store_path, t);
-	ok = store_foreach(s, NULL, cmd_export_one, &x, err, sizeof(err));
+	ok = store_walk(s, NULL, cmd_export_one, cmd_export_corrupt, &x, err,
+	    sizeof(err));
 	if (x.json)
 		fputs("\n]\n", stdout);
 	store_close(s);
 	if (!ok)
 		fprintf(stderr, "tlspin export: %s\n", err);
-	return ok ? EXIT_OKAY : EXIT_STORE;
+	else if (x.corrupt)
+		fprintf(stderr, "tlspin export: %zu corrupt record%s not "
+		    "exported: the export is incomplete (exit 3)\n", x.corrupt,
+		    x.corrupt == 1 ? "" : "s");
+	/* a backup script must notice a missing entry */
+	return ok && x.corrupt == 0 ? EXIT_OKAY : EXIT_STORE;
 }
 
 struct cmd_stats_ctx {
 	size_t states[STATE_COUNT];
 	size_t answering;
 	uint64_t now;
+	const char *store;
+	size_t corrupt;
 };
+
+/* A corrupt record: warn, count it apart, go on. */
+static int
+cmd_stats_corrupt(void *arg, const char *key, const char *why)
+{
+	struct cmd_stats_ctx *x = arg;
+
+	cli_corrupt("stats", x->store, key, why);
+	x->corrupt++;
+	return 0;
+}
 
 static int
 cmd_stats_one(void *arg, const char *key, size_t keylen,
@@ -897,12 +1137,13 @@ cmd_stats_learn_text(const struct learner_stats *ls, const char *where)
 	    "(%llu used, %llu not\n            about TLS), %llu without a "
 	    "syslog prefix tlspin reads, %llu forged\n            journal "
 	    "entries ignored; "
-	    "%llu deliveries counted, %llu local hops skipped, %llu "
+	    "%llu deliver%s counted, %llu local hops skipped, %llu "
 	    "transitions\n", (unsigned long long)ls->lines,
 	    (unsigned long long)ls->smtp, (unsigned long long)ls->used,
 	    (unsigned long long)ls->ignored, (unsigned long long)ls->unparsed,
 	    (unsigned long long)ls->forged,
 	    (unsigned long long)ls->observations,
+	    ls->observations == 1 ? "y" : "ies",
 	    (unsigned long long)ls->local,
 	    (unsigned long long)ls->transitions);
 	if (ls->unrecorded + ls->aged > 0)
@@ -942,7 +1183,7 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 static int
 cmd_stats(struct cli *c, int argc, char **argv)
 {
-	struct cmd_stats_ctx x = { { 0 }, 0, cli_now() };
+	struct cmd_stats_ctx x = { { 0 }, 0, cli_now(), c->store_path, 0 };
 	struct store_info info;
 	struct learner_stats ls;
 	char err[STORE_ERR_MAX], daemon[1024], where[4300];
@@ -950,15 +1191,18 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	size_t dlen = 0, wlen = 0;
 	int json, i, rc, ok;
 
-	if ((rc = cmd_flags("stats", argc, argv, &json, &i)) >= 0)
+	if ((rc = cmd_flags("stats", argc, argv, &json)) >= 0)
 		return rc;
-	if (i != argc)
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
+	if (optind != argc)
 		return cli_usage_error("stats", "unexpected argument %s",
-		    argv[i]);
+		    argv[optind]);
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
 	ok = store_info(s, &info, err, sizeof(err)) &&
-	    store_foreach(s, NULL, cmd_stats_one, &x, err, sizeof(err)) &&
+	    store_walk(s, NULL, cmd_stats_one, cmd_stats_corrupt, &x, err,
+	    sizeof(err)) &&
 	    store_meta_get(s, "daemon", daemon, sizeof(daemon) - 1, &dlen,
 	    err, sizeof(err)) && learner_stats_load(s, &ls, err, sizeof(err)) &&
 	    store_meta_get(s, LEARNER_WHERE_KEY, where, sizeof(where) - 1,
@@ -974,9 +1218,10 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		printf("{\"store\":");
 		json_string(stdout, c->store_path);
 		printf(",\"schema\":%u,\"domains\":%zu,\"answering\":%zu,"
-		    "\"events\":%zu,\"map_used\":%zu,\"map_size\":%zu,"
-		    "\"states\":{", info.schema, info.domains, x.answering,
-		    info.events, info.map_used, info.map_size);
+		    "\"corrupt\":%zu,\"events\":%zu,\"map_used\":%zu,"
+		    "\"map_size\":%zu,\"states\":{", info.schema, info.domains,
+		    x.answering, x.corrupt, info.events, info.map_used,
+		    info.map_size);
 		for (i = 0; i < STATE_COUNT; i++)
 			printf("%s\"%s\":%zu", i ? "," : "",
 			    policy_state_name((enum policy_state)i),
@@ -995,6 +1240,9 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	for (i = 0; i < STATE_COUNT; i++)
 		printf("  %-10s %zu\n", policy_state_name((enum policy_state)i),
 		    x.states[i]);
+	if (x.corrupt)
+		printf("  %-10s %zu (skipped; see the warnings)\n", "corrupt",
+		    x.corrupt);
 	printf("events:     %zu (kept at most %d)\n", info.events,
 	    STORE_EVENTS_MAX);
 	cmd_stats_learn_text(&ls, where);
@@ -1005,13 +1253,17 @@ cmd_stats(struct cli *c, int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "pin", cmd_pin, "DOMAIN --level encrypt|secure|verify|dane-only|none"
-	    " [--match A:B] [--expires DURATION|never] [--note TEXT]\n"
+	    " [--match A:B] [--expires DURATION|never] [--note TEXT] "
+	    "[--force]\n"
 	    "(also may, dane, fingerprint; fingerprint --match separates "
 	    "values with |)\n"
 	    "Pin DOMAIN by hand. Manual entries beat learning; --level none "
 	    "sends without TLS\n(an explicit exception for a broken peer). "
 	    "DOMAIN may be .example.com for its\nsubdomains. DURATION is like "
-	    "90d, 12h, 30m; the default is never.\n" },
+	    "90d, 12h, 30m; the default is never. secure needs\n--match (the "
+	    "MX names, or nexthop:dot-nexthop). TEXT is printable ASCII.\n"
+	    "--force pins a public suffix or top-level domain (such as .com)."
+	    "\n" },
 	{ "unpin", cmd_unpin, "DOMAIN\nRemove DOMAIN from the store.\n" },
 	{ "show", cmd_show, "[--json] DOMAIN\nShow what Postfix gets for DOMAIN"
 	    " and the record behind it.\n" },
@@ -1029,12 +1281,13 @@ static const struct cmd cmds[] = {
 	{ "export", cmd_export, "[--format tls_policy|json]\nPrint the "
 	    "policies Postfix gets now as a tls_policy table, or every\nrecord "
 	    "as JSON.\n" },
-	{ "learn", cmd_learn, "[--dry-run] [--json] FILE...\nLearn from "
+	{ "learn", cmd_learn, "[--dry-run] [--all] [--json] FILE...\nLearn from "
 	    "Postfix logs (plain or .gz; - for stdin), oldest first, and\n"
 	    "print what was pinned and why. A file learned before continues "
 	    "where it\nstopped (files are known by their first line, so "
 	    "mail.log becomes mail.log.1\nwithout being counted twice). "
-	    "--dry-run shows what would be pinned and\nwrites nothing.\n" },
+	    "--dry-run shows what would be pinned and\nwrites nothing. "
+	    "--all lists every change of state, not the first 20.\n" },
 	{ "why", cmd_why, "[--json] [--limit N] DOMAIN\nExplain DOMAIN: the reply Postfix "
 	    "gets now, the state, the evidence\n(deliveries, TLS levels and MX "
 	    "names seen, failures), the transitions with\ntheir reasons and "
@@ -1053,6 +1306,8 @@ static const struct cmd cmds[] = {
 	    "--starttls imap|pop3 and --tls check the host DOMAIN itself.\n" },
 	{ "stats", cmd_stats, "[--json]\nCounts per state, store size, what "
 	    "learning read and where it stands,\nand the daemon's counters.\n" },
+	{ "help", cmd_helpcmd, "[COMMAND]\nList the commands, or show "
+	    "COMMAND's usage (as tlspin COMMAND --help does).\n" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -1077,14 +1332,64 @@ tlspin_usage(FILE *f)
 	    "Inspect and pin next-hop domains in the tlspin store.\n\n"
 	    "  -s, --store DIR   store directory (default: $TLSPIN_STORE, "
 	    "else 'store' in\n                    the config file, else %s)\n"
-	    "  -c, --config FILE settings file (default %s)\n\n"
+	    "  -c, --config FILE settings file (default %s)\n"
+	    "  -h, --help        this list; -V, --version: the version\n\n"
 	    "commands:\n", TLSPIN_STORE_DIR, TLSPIN_CONFIG_FILE);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-8s %.*s\n", cmds[i].name,
 		    (int)strcspn(cmds[i].usage, "\n"), cmds[i].usage);
-	fprintf(f, "\n'tlspin COMMAND --help' for more. Exit codes: 0 done, "
-	    "1 not found, 2 usage,\n3 store error, 4 daemon error. See "
-	    "tlspin(1).\n");
+	fprintf(f, "\n'tlspin help COMMAND' or 'tlspin COMMAND --help' for "
+	    "more. Exit codes: 0 done,\n1 not found, 2 usage, 3 store error, "
+	    "4 daemon error. See tlspin(1).\n");
+}
+
+/* tlspin help [COMMAND] */
+static int
+cmd_helpcmd(struct cli *c, int argc, char **argv)
+{
+	int rc;
+
+	(void)c;
+	if ((rc = cmd_flags("help", argc, argv, NULL)) >= 0)
+		return rc;
+	if (optind == argc) {
+		tlspin_usage(stdout);
+		return EXIT_OKAY;
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("help", "expected at most one COMMAND");
+	if (cmd_find(argv[optind]) == NULL) {
+		fprintf(stderr, "tlspin help: unknown command \"%s\" (tlspin "
+		    "help lists them)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return cmd_help(argv[optind]);
+}
+
+/* The global options, before COMMAND; -1 to go on, or the exit code. */
+static int
+tlspin_opts(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int o;
+
+	while ((o = cli_getopt(NULL, argc, argv, "+s:c:hV", opts)) != -1) {
+		switch (o) {
+		case 's': c->store_arg = optarg; break;
+		case 'c': c->config_file = optarg; c->config_given = 1; break;
+		case 'h': tlspin_usage(stdout); return EXIT_OKAY;
+		case 'V': printf("tlspin %s\n", PACKAGE_VERSION);
+			return EXIT_OKAY;
+		default: return EXIT_USAGE;
+		}
+	}
+	return -1;
 }
 
 int
@@ -1092,43 +1397,25 @@ main(int argc, char **argv)
 {
 	struct cli c = { 0 };
 	const struct cmd *k;
-	int i = 1, rc;
+	int i, rc;
 
 	c.config_file = TLSPIN_CONFIG_FILE;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "--store") == 0 ||
-		    strcmp(argv[i], "-s") == 0) && i + 1 < argc)
-			c.store_arg = argv[++i];
-		else if ((strcmp(argv[i], "--config") == 0 ||
-		    strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
-			c.config_file = argv[++i];
-			c.config_given = 1;
-		} else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			tlspin_usage(stdout);
-			return EXIT_OKAY;
-		} else if (strcmp(argv[i], "--version") == 0 ||
-		    strcmp(argv[i], "-V") == 0) {
-			printf("tlspin %s\n", PACKAGE_VERSION);
-			return EXIT_OKAY;
-		} else {
-			fprintf(stderr, "tlspin: unknown option %s\n", argv[i]);
-			tlspin_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	if ((rc = tlspin_opts(&c, argc, argv)) >= 0)
+		return rc;
+	i = optind;
 	if (i == argc) {
+		fprintf(stderr, "tlspin: no COMMAND given\n");
 		tlspin_usage(stderr);
 		return EXIT_USAGE;
 	}
 	k = cmd_find(argv[i]);
 	if (k == NULL) {
 		fprintf(stderr, "tlspin: unknown command \"%s\" (see tlspin "
-		    "--help)\n", argv[i]);
+		    "help)\n", argv[i]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_setup(&c)) != 0)
-		return rc;
-	optind = 1;
+	/* each command reads tlspin.conf once its options are parsed, so
+	 * that help and --help work with a broken one */
+	optind = 0;	/* a new argv for getopt: reinitialise it */
 	return k->run(&c, argc - i, argv + i);
 }

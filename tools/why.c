@@ -132,9 +132,9 @@ why_next_observing(const struct cli *c, const struct record *r)
 
 	learn_span(span, sizeof(span), k->pin_min_span);
 	if (r->streak == 0) {
-		printf("next:         pinned after %u TLS deliveries over at "
+		printf("next:         pinned after %u TLS deliver%s over at "
 		    "least %s with none in clear\n", k->pin_min_deliveries,
-		    span);
+		    k->pin_min_deliveries == 1 ? "y" : "ies", span);
 		return;
 	}
 	cli_time(t, sizeof(t), r->streak_first + k->pin_min_span);
@@ -149,9 +149,10 @@ why_next_observing(const struct cli *c, const struct record *r)
 		printf("              as secure: every delivery of the run was "
 		    "Verified\n");
 	else if (k->secure_pins)
-		printf("              as encrypt: %u of %u deliveries of the "
-		    "run were Verified (secure needs all)\n",
-		    r->streak_verified, r->streak);
+		printf("              as encrypt: %u of %u deliver%s of the "
+		    "run %s Verified (secure needs all)\n",
+		    r->streak_verified, r->streak, r->streak == 1 ? "y" : "ies",
+		    r->streak_verified == 1 ? "was" : "were");
 }
 
 /* What happens next for a learned pin. */
@@ -177,9 +178,9 @@ why_evidence(const struct record *r)
 {
 	char t[64], t2[64], t3[64];
 
-	printf("evidence:     %u deliveries: %u over TLS (%u verified, %u "
-	    "trusted), %u in clear\n", r->deliveries, r->tls, r->verified,
-	    r->trusted, r->plaintext);
+	printf("evidence:     %u deliver%s: %u over TLS (%u verified, %u "
+	    "trusted), %u in clear\n", r->deliveries, r->deliveries == 1 ?
+	    "y" : "ies", r->tls, r->verified, r->trusted, r->plaintext);
 	cli_time(t, sizeof(t), r->first_seen);
 	cli_time(t2, sizeof(t2), r->last_seen);
 	cli_time(t3, sizeof(t3), r->last_good);
@@ -191,9 +192,9 @@ why_evidence(const struct record *r)
 		printf("mx seen:      %s\n", r->seen);
 	if (r->streak) {
 		cli_time(t, sizeof(t), r->streak_first);
-		printf("current run:  %u TLS deliveries since %s, %u Verified, "
-		    "MX %s\n", r->streak, t, r->streak_verified,
-		    r->streak_hosts);
+		printf("current run:  %u TLS deliver%s since %s, %u Verified, "
+		    "MX %s\n", r->streak, r->streak == 1 ? "y" : "ies", t,
+		    r->streak_verified, r->streak_hosts);
 	}
 	if (r->failures || r->last_failure) {
 		cli_time(t, sizeof(t), r->last_failure);
@@ -207,12 +208,12 @@ static void
 why_text(const struct cli *c, const char *key, const struct record *r,
     const struct why_trail *w)
 {
-	char ans[REPLY_MAX + 16], t[64];
+	char ans[REPLY_MAX + 64], t[64];
 	uint64_t now = cli_now();
 	size_t i;
 
 	printf("domain:       %s\n", key);
-	printf("postfix gets: %s\n", cli_answer(r, now, ans, sizeof(ans)));
+	printf("postfix gets: %s\n", cli_answer(c, r, now, ans, sizeof(ans)));
 	cli_time(t, sizeof(t), r->pinned_at);
 	printf("state:        %s (%s%s%s)\n", policy_state_name(r->state),
 	    policy_source_name(r->source), r->pinned_at ? ", since " : "",
@@ -239,12 +240,13 @@ why_text(const struct cli *c, const char *key, const struct record *r,
 }
 
 static void
-why_json(const char *key, const struct record *r, const struct why_trail *w)
+why_json(const struct cli *c, const char *key, const struct record *r,
+    const struct why_trail *w)
 {
 	size_t i;
 
 	printf("{\"record\":");
-	cli_record_json(stdout, key, r, cli_now());
+	cli_record_json(stdout, c, key, r, cli_now());
 	printf(",\"history\":[");
 	for (i = 0; i < why_trail_kept(w); i++) {
 		if (i)
@@ -268,7 +270,7 @@ why_opts(const char *cmd, int argc, char **argv, int *json, size_t *limit)
 	int o;
 
 	*json = 0;
-	while ((o = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
+	while ((o = cli_getopt(cmd, argc, argv, "jn:h", opts)) != -1) {
 		switch (o) {
 		case 'j': *json = 1; break;
 		case 'n':
@@ -280,7 +282,7 @@ why_opts(const char *cmd, int argc, char **argv, int *json, size_t *limit)
 				    optarg);
 			break;
 		case 'h': return cmd_help(cmd);
-		default: return cli_usage_error(cmd, "bad option");
+		default: return EXIT_USAGE;
 		}
 	}
 	return -1;
@@ -299,16 +301,18 @@ cmd_why(struct cli *c, int argc, char **argv)
 
 	if ((rc = why_opts("why", argc, argv, &json, &limit)) >= 0)
 		return rc;
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error("why", "expected one DOMAIN");
-	if (!cli_key(argv[optind], key))
+	if (!cli_key(argv[optind], key, 0))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
 	r = malloc(sizeof(*r));
 	st = r ? store_get(s, key, r, err, sizeof(err)) : STORE_ERROR;
 	if (st == STORE_OK && why_trail_load(s, key, limit, &w))
-		json ? why_json(key, r, &w) : why_text(c, key, r, &w);
+		json ? why_json(c, key, r, &w) : why_text(c, key, r, &w);
 	else if (st == STORE_OK)
 		st = STORE_ERROR;
 	else if (st == STORE_NOTFOUND)
@@ -337,9 +341,11 @@ cmd_events(struct cli *c, int argc, char **argv)
 
 	if ((rc = why_opts("events", argc, argv, &json, &limit)) >= 0)
 		return rc;
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
 	if (optind + 1 < argc)
 		return cli_usage_error("events", "expected at most one DOMAIN");
-	if (optind < argc && !cli_key(argv[optind], key))
+	if (optind < argc && !cli_key(argv[optind], key, 0))
 		return EXIT_USAGE;
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;

@@ -21,7 +21,7 @@
 # "make fuzz-smoke FUZZ_TARGETS='key reply'" runs some of them only.
 
 FUZZ_TARGETS = netstring key record reply config config-value logparse \
-	correlate-load hints learn smtpresp certname dnsmsg probe-wire
+	correlate-load hints learn smtpresp certname dnsmsg probe-wire getopt
 
 FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -g
@@ -47,6 +47,8 @@ FUZZ_SRC_dnsmsg = daemon/dnsmsg.c
 # prober.c starts the probes too: it links all of the probe and OpenSSL
 FUZZ_SRC_probe_wire = daemon/prober.c daemon/dnsmsg.c daemon/probe.c \
 	daemon/smtpresp.c daemon/certname.c daemon/log.c
+# the option parser of tlspin: the one target from tools/
+FUZZ_SRC_getopt = tools/opts.c tools/opts.h
 
 # --- replay programs and the corpus test (every build) ---------------------
 REPLAY_BINS = t/fuzz/replay-netstring t/fuzz/replay-key \
@@ -54,7 +56,7 @@ REPLAY_BINS = t/fuzz/replay-netstring t/fuzz/replay-key \
 	t/fuzz/replay-config-value t/fuzz/replay-logparse \
 	t/fuzz/replay-correlate-load t/fuzz/replay-hints t/fuzz/replay-learn \
 	t/fuzz/replay-smtpresp t/fuzz/replay-certname t/fuzz/replay-dnsmsg \
-	t/fuzz/replay-probe-wire
+	t/fuzz/replay-probe-wire t/fuzz/replay-getopt
 check_PROGRAMS += $(REPLAY_BINS)
 REPLAY_COMMON = $(FUZZ_COMMON) t/fuzz/driver.c
 t_fuzz_replay_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(REPLAY_COMMON)
@@ -88,11 +90,15 @@ t_fuzz_replay_dnsmsg_SOURCES = t/fuzz/fuzz-dnsmsg.c $(REPLAY_COMMON)
 t_fuzz_replay_dnsmsg_LDADD = daemon/libtlspin.a
 t_fuzz_replay_probe_wire_SOURCES = t/fuzz/fuzz-probe-wire.c $(REPLAY_COMMON)
 t_fuzz_replay_probe_wire_LDADD = daemon/libtlspin.a $(OPENSSL_LIBS)
+t_fuzz_replay_getopt_SOURCES = t/fuzz/fuzz-getopt.c $(FUZZ_SRC_getopt) \
+	$(REPLAY_COMMON)
+t_fuzz_replay_getopt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
 
 TESTS += t/fuzz/corpus.t
 EXTRA_DIST += t/fuzz/corpus.t t/fuzz/smoke.sh t/fuzz/corpus t/fuzz/crashes \
 	t/fuzz/crashes.list t/fuzz/config.dict t/fuzz/reply.dict \
-	t/fuzz/logparse.dict t/fuzz/learn.dict t/fuzz/smtpresp.dict
+	t/fuzz/logparse.dict t/fuzz/learn.dict t/fuzz/smtpresp.dict \
+	t/fuzz/getopt.dict
 
 # --- libFuzzer programs (configure --enable-fuzzing, clang) ---------------
 if ENABLE_FUZZING
@@ -101,7 +107,7 @@ noinst_PROGRAMS += t/fuzz/fuzz-netstring t/fuzz/fuzz-key \
 	t/fuzz/fuzz-config-value t/fuzz/fuzz-logparse \
 	t/fuzz/fuzz-correlate-load t/fuzz/fuzz-hints t/fuzz/fuzz-learn \
 	t/fuzz/fuzz-smtpresp t/fuzz/fuzz-certname t/fuzz/fuzz-dnsmsg \
-	t/fuzz/fuzz-probe-wire
+	t/fuzz/fuzz-probe-wire t/fuzz/fuzz-getopt
 t_fuzz_fuzz_netstring_SOURCES = t/fuzz/fuzz-netstring.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_netstring)
 t_fuzz_fuzz_netstring_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
@@ -145,6 +151,10 @@ t_fuzz_fuzz_probe_wire_SOURCES = t/fuzz/fuzz-probe-wire.c $(FUZZ_COMMON) \
 	$(FUZZ_SRC_probe_wire)
 t_fuzz_fuzz_probe_wire_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 t_fuzz_fuzz_probe_wire_LDADD = $(OPENSSL_LIBS)
+t_fuzz_fuzz_getopt_SOURCES = t/fuzz/fuzz-getopt.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_getopt)
+t_fuzz_fuzz_getopt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
+t_fuzz_fuzz_getopt_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 endif
 
 # --- make fuzz-smoke / fuzz-clean ------------------------------------------

@@ -77,6 +77,19 @@ printf 'store = %s\n' "$STORE" > "$T/tlspin.conf"
 printf 'stroe = x\n' > "$T/bad.conf"
 "$TLSPIN" -c "$T/bad.conf" show b.test 2>"$T/err"; is "$?" 2 "bad config file: exit 2"
 like "$(cat "$T/err")" 'bad.conf, line 1: unknown setting "stroe"' "names file, line, key"
+# --help reads no tlspin.conf: a broken one does not hide the usage
+for cmd in pin unpin show list query import export learn why events check stats; do
+	"$TLSPIN" -c "$T/bad.conf" $cmd --help >"$T/out" 2>"$T/err"
+	is "$?/$(head -c 20 "$T/out")/$(cat "$T/err")" "0/usage: tlspin [--sto/" \
+	    "$cmd --help with a broken tlspin.conf: the usage, exit 0"
+done
+"$TLSPIN" -c "$T/bad.conf" pin x.test -h --level encrypt >/dev/null 2>&1
+is "$?" 0 "pin -h after other options too"
+"$TLSPIN" -c "$T/bad.conf" pin x.test --note --help --level encrypt 2>"$T/err"
+is "$?" 2 "--help as the value of --note is no --help: the config error"
+like "$(cat "$T/err")" 'unknown setting "stroe"' "and it says so"
+"$TLSPIN" -c "$T/bad.conf" check --timeout 5 x.test 2>"$T/err"
+is "$?" 3 "check with a broken tlspin.conf: could not check (exit 3)"
 
 start_daemon
 tl query --socket "$SOCK" b.test; is "$RC/$OUT" "0/OK secure match=mx1.b.test:mx2.b.test" "query prints the raw reply"

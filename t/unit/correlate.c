@@ -431,6 +431,10 @@ test_hints(void)
 	got = feed(sent(800, "H3", "u@rcpt.example", "mx.other.example",
 	    "192.0.2.80", 25), T0 + 7);
 	tap_is_int(got, 0, "a hint that is an IPv4 literal counts for nothing");
+	hint_key = "2001:db8::80";	/* "[ipv6:2001:db8::80]" asked */
+	got = feed(sent(800, "H3b", "u@rcpt.example", "2001:db8::80",
+	    "2001:db8::80", 25), T0 + 7);
+	tap_is_int(got, 0, "a hint that is an IPv6 literal counts for nothing");
 	hint_key = "nexthop.example.";
 	got = feed(sent(800, "H4", "u@rcpt.example", "mx.other.example",
 	    "192.0.2.80", 25), T0 + 8);

@@ -3,7 +3,8 @@
  *	t/unit/key - tests for lookup key normalisation
  * DESCRIPTION
  *	Lowercasing, [host]:port and [host] forms, parent (leading dot)
- *	keys, trailing dots, and the names that must be NOTFOUND.
+ *	keys, trailing dots, IP addresses (NOTFOUND, but named), and the
+ *	names that must be NOTFOUND.
  */
 #include "autoconf.h"
 
@@ -29,6 +30,19 @@ norm_ok(const char *in, const char *want)
 }
 
 static void
+norm_address(const char *in, const char *want)
+{
+	char out[KEY_MAX + 1];
+	size_t len = 0;
+	enum key_status st = key_normalize(in, strlen(in), out, &len);
+
+	tap_ok(st == KEY_ADDRESS && len == strlen(want) &&
+	    strcmp(out, want) == 0, "\"%s\" is the address %s", in, want);
+	if (st != KEY_ADDRESS)
+		printf("# status %d\n", (int)st);
+}
+
+static void
 norm_bad(const char *in)
 {
 	char out[KEY_MAX + 1];
@@ -42,6 +56,7 @@ int
 main(void)
 {
 	char big[400];
+	size_t len;
 
 	norm_ok("example.com", "example.com");
 	norm_ok("ExAmPle.COM", "example.com");
@@ -54,7 +69,23 @@ main(void)
 	norm_ok("xn--bcher-kva.example", "xn--bcher-kva.example");
 	norm_ok("_mta-sts.example.com", "_mta-sts.example.com");
 	norm_ok("localhost", "localhost");
-	norm_ok("[192.0.2.1]:25", "192.0.2.1");
+	norm_ok("a1.example.com", "a1.example.com");
+	norm_ok("1.example.com", "1.example.com");
+	norm_ok("example.c0m", "example.c0m");
+	norm_address("[192.0.2.1]:25", "192.0.2.1");
+	norm_address("[192.0.2.1]", "192.0.2.1");
+	norm_address("192.0.2.1", "192.0.2.1");
+	norm_address("[2001:DB8::1]", "2001:db8::1");
+	norm_address("[2001:db8::1]:25", "2001:db8::1");
+	norm_address("[IPv6:2001:db8::1]", "2001:db8::1");
+	norm_address("[ipv6:2001:db8::1]:587", "2001:db8::1");
+	norm_bad("192.0.2.1.");		/* numeric last label: no domain */
+	norm_bad(".192.0.2.1");
+	norm_bad("192.0.2");
+	norm_bad("[10]:25");
+	norm_bad("example.123");
+	norm_bad("ipv6:example.com");
+	norm_bad("[ipv6:example.com]");
 	norm_bad("");
 	norm_bad(".");
 	norm_bad("..");
@@ -70,7 +101,7 @@ main(void)
 	norm_bad("[mx.example.com]:123456");
 	norm_bad("[mx.example.com]x");
 	norm_bad("[]");
-	norm_bad("[ipv6:2001:db8::1]");
+	norm_bad("[ipv6:2001:db8::1");
 	norm_bad("unix:/var/run/x");
 	memset(big, 'a', sizeof(big));
 	big[63] = '.';
@@ -84,5 +115,13 @@ main(void)
 	norm_ok(big, big);	/* a label of exactly 63 */
 	tap_ok(key_domain_valid("a.b", 3), "key_domain_valid accepts a.b");
 	tap_ok(!key_domain_valid("A.b", 3), "key_domain_valid wants lowercase");
+	tap_ok(!key_domain_valid("192.0.2.1", 9),
+	    "key_domain_valid: an IPv4 address is no domain");
+	tap_ok(!key_domain_valid("a.b.9", 5),
+	    "key_domain_valid: nor a name with a numeric last label");
+	tap_ok(key_domain_valid("9.b", 3),
+	    "key_domain_valid: numeric labels before the last are fine");
+	tap_ok(key_normalize("1.2.3.4\0x", 9, big, &len) == KEY_INVALID,
+	    "a NUL inside an address is not cut off");
 	return tap_done();
 }

@@ -413,7 +413,8 @@ test_corrupt(void)
 	buf[12] = (unsigned char)a.reply_len;
 	buf[13] = 0;
 	buf[14] = '\n';
-	tap_ok(!record_decode(buf, n, &b, &err), "control byte in text rejected");
+	tap_ok(!record_decode(buf, n, &b, &err) && strstr(err, "printable"),
+	    "control byte in text rejected, and said so: %s", err);
 	tap_ok(!record_decode(buf, 0, &b, &err), "empty record rejected");
 	tap_ok(!record_reply_view(buf, 5, &exp, &reply, &rlen, &err),
 	    "view rejects a short header");
@@ -447,9 +448,24 @@ test_event(void)
 	tap_ok(rejected, "every event truncation is rejected");
 }
 
+/* record_text_bad finds the first byte a text field cannot hold. */
+static void
+test_text_bad(void)
+{
+	tap_is_int((long long)record_text_bad("plain note", 10), 10,
+	    "printable ASCII is whole");
+	tap_is_int((long long)record_text_bad("a\tb", 3), 1, "a tab at 1");
+	tap_is_int((long long)record_text_bad("ab\r", 3), 2, "a CR at 2");
+	tap_is_int((long long)record_text_bad("\303\274", 2), 0,
+	    "UTF-8 at 0");
+	tap_is_int((long long)record_text_bad("x\177", 2), 1, "DEL at 1");
+	tap_is_int((long long)record_text_bad("", 0), 0, "empty is whole");
+}
+
 int
 main(void)
 {
+	test_text_bad();
 	test_roundtrip();
 	test_version1();
 	test_version2();
