@@ -126,9 +126,11 @@ store_map_size(void)
 	return sizeof(size_t) > 4 ? (size_t)16 << 30 : (size_t)512 << 20;
 }
 
-/* Check or set the schema version inside txn. */
-static int
-store_schema(struct store *s, MDB_txn *txn, char *err, size_t errsz)
+/* Check the schema version inside txn, or set it when create is set and
+ * there is none; STORE_NOTFOUND when there is none and create is not. */
+static enum store_status
+store_schema(struct store *s, MDB_txn *txn, int create, char *err,
+    size_t errsz)
 {
 	MDB_val k = { 6, (void *)"schema" }, v;
 	unsigned char b[4];
@@ -136,24 +138,26 @@ store_schema(struct store *s, MDB_txn *txn, char *err, size_t errsz)
 	int rc;
 
 	rc = mdb_get(txn, s->meta, &k, &v);
-	if (rc == MDB_NOTFOUND && !s->readonly) {
+	if (rc == MDB_NOTFOUND && !create)
+		return STORE_NOTFOUND;
+	if (rc == MDB_NOTFOUND) {
 		b[0] = STORE_SCHEMA;
 		b[1] = b[2] = b[3] = 0;
 		v.mv_size = 4;
 		v.mv_data = b;
 		rc = mdb_put(txn, s->meta, &k, &v, 0);
 		if (rc == 0)
-			return 1;
+			return STORE_OK;
 	}
 	if (rc != 0) {
 		store_errf(err, errsz, "cannot read the schema version of "
 		    "store %s: %s", s->dir, mdb_strerror(rc));
-		return 0;
+		return STORE_ERROR;
 	}
 	if (v.mv_size != 4) {
 		store_errf(err, errsz, "store %s has a malformed schema "
 		    "version", s->dir);
-		return 0;
+		return STORE_ERROR;
 	}
 	memcpy(b, v.mv_data, 4);
 	ver = b[0] | (unsigned)b[1] << 8 | (unsigned)b[2] << 16 |
@@ -164,26 +168,34 @@ store_schema(struct store *s, MDB_txn *txn, char *err, size_t errsz)
 		    STORE_SCHEMA, ver > STORE_SCHEMA ?
 		    " (it was written by a newer tlspin: upgrade tlspin)" :
 		    " (it is damaged)");
-		return 0;
+		return STORE_ERROR;
 	}
-	return 1;
+	return STORE_OK;
 }
 
-/* Open (or create) the three named databases and check the schema. */
-static int
-store_open_dbs(struct store *s, char *err, size_t errsz)
+/* Open the three named databases and check the schema in one
+ * transaction: a read-only one, or with create a write one that makes
+ * what is missing. STORE_NOTFOUND when, without create, a database or
+ * the schema version is missing. */
+static enum store_status
+store_open_dbs_in(struct store *s, int create, char *err, size_t errsz)
 {
-	MDB_txn *txn;
-	unsigned flags = s->readonly ? 0 : MDB_CREATE;
+	MDB_txn *txn = NULL;
+	unsigned flags = create ? MDB_CREATE : 0;
+	enum store_status st;
 	int rc;
 
-	rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
+	rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "domains", flags, &s->domains);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "events", flags, &s->events);
+	if (rc == MDB_NOTFOUND && !create && !s->readonly) {
+		mdb_txn_abort(txn);
+		return STORE_NOTFOUND;
+	}
 	if (rc != 0) {
 		store_errf(err, errsz, "cannot open the databases in store "
 		    "%s: %s%s", s->dir, mdb_strerror(rc),
@@ -191,19 +203,39 @@ store_open_dbs(struct store *s, char *err, size_t errsz)
 		    "start tlspind once, or pin a domain)" : store_hint(rc));
 		if (txn != NULL)
 			mdb_txn_abort(txn);
-		return 0;
+		return STORE_ERROR;
 	}
-	if (!store_schema(s, txn, err, errsz)) {
+	st = store_schema(s, txn, create, err, errsz);
+	if (st == STORE_NOTFOUND && s->readonly) {
+		store_errf(err, errsz, "cannot read the schema version of "
+		    "store %s: %s", s->dir, mdb_strerror(MDB_NOTFOUND));
+		st = STORE_ERROR;
+	}
+	if (st != STORE_OK) {
 		mdb_txn_abort(txn);
-		return 0;
+		return st;
 	}
-	rc = mdb_txn_commit(txn);
+	rc = mdb_txn_commit(txn);	/* read-only too: keeps the handles */
 	if (rc != 0) {
 		store_errf(err, errsz, "cannot initialise store %s: %s%s",
 		    s->dir, mdb_strerror(rc), store_hint(rc));
-		return 0;
+		return STORE_ERROR;
 	}
-	return 1;
+	return STORE_OK;
+}
+
+/* Open the named databases. A read-only transaction when they exist, so
+ * opening never waits for LMDB's write lock (an import or the learner
+ * can hold it for seconds, and the process answering Postfix reopens
+ * the store); a write transaction only to create what is missing. */
+static int
+store_open_dbs(struct store *s, char *err, size_t errsz)
+{
+	enum store_status st = store_open_dbs_in(s, 0, err, errsz);
+
+	if (st == STORE_NOTFOUND)
+		st = store_open_dbs_in(s, 1, err, errsz);
+	return st == STORE_OK;
 }
 
 /* The name of user uid, or "uid N" in buf. */

@@ -32,6 +32,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "counters.h"
 #include "log.h"
 #include "learnd.h"
 #include "server.h"
@@ -473,14 +474,14 @@ tlspind_on_usr1(sd_event_source *s, const struct signalfd_siginfo *si,
 	return 0;
 }
 
-/* Every minute: keep the counters in the store for tlspin stats. */
+/* Every COUNTERS_EVERY seconds: keep the counters for tlspin stats. */
 static int
-tlspind_on_minute(sd_event_source *s, uint64_t usec, void *arg)
+tlspind_on_save(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct tlspind *d = arg;
 
 	server_stats_save(d->srv);
-	return sd_event_source_set_time(s, usec + 60 * 1000000ULL);
+	return sd_event_source_set_time(s, usec + COUNTERS_EVERY * 1000000ULL);
 }
 
 /* Set up the loop, signals, server; 0 with err on failure. */
@@ -488,7 +489,7 @@ static int
 tlspind_start(struct tlspind *d, char *err, size_t errsz)
 {
 	sigset_t ss;
-	sd_event_source *minute;
+	sd_event_source *save;
 	uint64_t now;
 	int n;
 
@@ -506,13 +507,14 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 	    sd_event_add_signal(d->ev, NULL, SIGHUP, tlspind_on_hup, d) < 0 ||
 	    sd_event_add_signal(d->ev, NULL, SIGUSR1, tlspind_on_usr1, d) < 0 ||
 	    sd_event_now(d->ev, CLOCK_MONOTONIC, &now) < 0 ||
-	    sd_event_add_time(d->ev, &minute, CLOCK_MONOTONIC,
-	    now + 60 * 1000000ULL, 1000000ULL, tlspind_on_minute, d) < 0 ||
+	    sd_event_add_time(d->ev, &save, CLOCK_MONOTONIC,
+	    now + COUNTERS_EVERY * 1000000ULL, 1000000ULL, tlspind_on_save,
+	    d) < 0 ||
 	    sd_event_set_watchdog(d->ev, 1) < 0) {
 		snprintf(err, errsz, "cannot set up the event loop");
 		return 0;
 	}
-	(void)sd_event_source_set_enabled(minute, SD_EVENT_ON);
+	(void)sd_event_source_set_enabled(save, SD_EVENT_ON);
 	d->srv = server_new(d->ev, &d->cfg);
 	if (d->srv == NULL) {
 		snprintf(err, errsz, "out of memory");

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "counters.h"
 #include "learner.h"
 #include "json.h"
 #include "key.h"
@@ -1186,7 +1187,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	struct cmd_stats_ctx x = { { 0 }, 0, cli_now(), c->store_path, 0 };
 	struct store_info info;
 	struct learner_stats ls;
-	char err[STORE_ERR_MAX], daemon[1024], where[4300];
+	char err[STORE_ERR_MAX], daemon[COUNTERS_MAX + 1], where[4300];
 	struct store *s;
 	size_t dlen = 0, wlen = 0;
 	int json, i, rc, ok;
@@ -1203,8 +1204,9 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	ok = store_info(s, &info, err, sizeof(err)) &&
 	    store_walk(s, NULL, cmd_stats_one, cmd_stats_corrupt, &x, err,
 	    sizeof(err)) &&
-	    store_meta_get(s, "daemon", daemon, sizeof(daemon) - 1, &dlen,
-	    err, sizeof(err)) && learner_stats_load(s, &ls, err, sizeof(err)) &&
+	    counters_load(c->store_path, daemon, sizeof(daemon), &dlen, err,
+	    sizeof(err)) != COUNTERS_ERROR &&
+	    learner_stats_load(s, &ls, err, sizeof(err)) &&
 	    store_meta_get(s, LEARNER_WHERE_KEY, where, sizeof(where) - 1,
 	    &wlen, err, sizeof(err));
 	store_close(s);
@@ -1213,7 +1215,6 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "tlspin stats: %s\n", err);
 		return EXIT_STORE;
 	}
-	daemon[dlen] = '\0';
 	if (json) {
 		printf("{\"store\":");
 		json_string(stdout, c->store_path);
@@ -1246,7 +1247,8 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	printf("events:     %zu (kept at most %d)\n", info.events,
 	    STORE_EVENTS_MAX);
 	cmd_stats_learn_text(&ls, where);
-	printf("daemon counters (saved every minute and at stop):\n%s",
+	printf("daemon counters (saved every %d s and at stop):\n%s",
+	    COUNTERS_EVERY,
 	    dlen ? daemon : "  none yet (tlspind has not run on this store)\n");
 	return EXIT_OKAY;
 }

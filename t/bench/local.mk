@@ -15,7 +15,7 @@ dist_man1_MANS += doc/tlspin-bench.1
 
 TESTS += t/bench/smoke.t
 EXTRA_DIST += t/bench/smoke.t t/bench/run.sh t/bench/soak.sh t/bench/lib.sh \
-	t/bench/mta-sts.sh t/bench/report.sh
+	t/bench/mta-sts.sh t/bench/report.sh t/bench/import-lookups.sh
 
 # Benchmarks are not tests: they take minutes, need both cores to
 # themselves, and their figures mean nothing under sanitizers.
@@ -35,4 +35,12 @@ bench: $(BENCH_DEPS)
 bench-soak: $(BENCH_DEPS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/t/bench/soak.sh
 
-.PHONY: bench bench-soak
+# Lookup latency while "tlspin import" holds LMDB's write lock
+# (IMPORT_ENTRIES, default 10M; takes about two minutes).
+bench-import-lookups: daemon/tlspind tools/tlspin tools/tlspin-bench
+	TLSPIND='$(abs_top_builddir)/daemon/tlspind' \
+	TLSPIN='$(abs_top_builddir)/tools/tlspin' \
+	BENCH='$(abs_top_builddir)/tools/tlspin-bench' \
+	$(SHELL) $(abs_top_srcdir)/t/bench/import-lookups.sh $(IMPORT_ENTRIES)
+
+.PHONY: bench bench-soak bench-import-lookups

@@ -157,6 +157,19 @@ t_fuzz_fuzz_getopt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
 t_fuzz_fuzz_getopt_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 endif
 
+# --- counters: tlspind's counters file, shown by tlspin stats -------------
+FUZZ_TARGETS += counters
+FUZZ_SRC_counters = daemon/counters.c
+check_PROGRAMS += t/fuzz/replay-counters
+t_fuzz_replay_counters_SOURCES = t/fuzz/fuzz-counters.c $(REPLAY_COMMON)
+t_fuzz_replay_counters_LDADD = daemon/libtlspin.a
+if ENABLE_FUZZING
+noinst_PROGRAMS += t/fuzz/fuzz-counters
+t_fuzz_fuzz_counters_SOURCES = t/fuzz/fuzz-counters.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_counters)
+t_fuzz_fuzz_counters_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+endif
+
 # --- make fuzz-smoke / fuzz-clean ------------------------------------------
 # FUZZ_SECONDS, FUZZ_CC, FUZZ_BUILDDIR and FUZZ_KEEP_GOING come from the
 # command line or the environment; smoke.sh has the defaults.
