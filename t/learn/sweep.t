@@ -22,7 +22,12 @@ is "$?" 0 "mkpins: $N learned pins that expire on 2026-11-02"
 	echo '2026-11-05T10:00:00.000000+00:00 mx postfix/smtp[3001]: 1ABCDEA: to=<u@late.test>, relay=mx.late.test[192.0.2.25]:25, delay=0.2, delays=0.01/0/0.1/0.09, dsn=2.0.0, status=sent (250 2.0.0 Ok)'
 } > "$T/late.log"
 
-# learn in the background, under the limit, and sample its RssAnon
+# learn in the background, under the limit, and sample its RssAnon;
+# a sanitized build reserves terabytes of shadow memory, so there the
+# sweep runs without the limit and the bound is reported as skipped
+SANITIZED=
+ldd "$TLSPIN" 2>/dev/null | grep -q 'lib[at]san' && SANITIZED=1
+[ -n "$SANITIZED" ] && LIMIT_KB=unlimited
 ( ulimit -d $LIMIT_KB && exec "$TLSPIN" --store "$STORE" -c /dev/null \
 	learn "$T/late.log" > "$T/out" 2> "$T/err" ) &
 pid=$!
@@ -34,7 +39,12 @@ done
 wait $pid
 rc=$?
 echo "# sweep: $N pins expired, sampled peak RssAnon $peak kB (limit ${LIMIT_KB} kB)"
-is "$rc" 0 "expiring $N pins fits in $((LIMIT_KB / 1024)) MB of private memory"
+if [ -n "$SANITIZED" ]; then
+	is "$rc" 0 "expiring $N pins (sanitized build: no memory limit)"
+	ok 0 "# SKIP the 64 MB bound: sanitizers own the heap"
+else
+	is "$rc" 0 "expiring $N pins fits in $((LIMIT_KB / 1024)) MB of private memory"
+fi
 [ -s "$T/err" ] && diag < "$T/err"
 like "$(cat "$T/out")" "expired $N" "every one of them expired"
 st=$("$TLSPIN" --store "$STORE" -c /dev/null stats --json)
