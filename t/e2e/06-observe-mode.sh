@@ -28,7 +28,9 @@ e2e_wait "$E2E_TIMEOUT" "tlspind to pin $domain while observing" \
 	e2e_fail "$domain not learned in observe mode: state '$(e2e_state "$domain")'; $(e2e_tlspin why "$domain" 2>&1)"
 # Trusted at may, not Verified: an encrypt pin (see 04).
 e2e_expect_match "$(e2e_state "$domain")" '^encrypt$' "state learned while observing"
-e2e_expect_match "$(e2e_tlspin show "$domain")" '^postfix gets: OK encrypt$' "tlspin show"
+# tlspin show says what tlspind answers now, and what enforce mode would
+e2e_expect_match "$(e2e_tlspin show "$domain")" \
+	'^postfix gets: NOTFOUND \(mode = observe; in enforce mode: OK encrypt\)$' "tlspin show"
 
 # What Postfix gets while observing: nothing.
 reply=$(e2e_query "$domain")
