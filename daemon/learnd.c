@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "learnd.h"
  *
- *	struct learnd *learnd_new(ev, srv, cfg)
+ *	struct learnd *learnd_new(ev, cfg, channel, arg)
  *	void learnd_start(ld)
  *	void learnd_reload(ld, cfg)
  *	void learnd_stop(ld)
@@ -18,8 +18,8 @@
  *	its write transactions run beside the parent's reads.
  *
  *	The parent sends the child, over a datagram socket pair, the
- *	(pid, time, key) of each lookup (server_set_hint_fd) so that a
- *	delivery is attributed to the next hop Postfix asked about.
+ *	(pid, time, key) of each lookup (the channel callback hands the
+ *	parent's end to whoever sends them: tlspind.c) so that a delivery is attributed to the next hop Postfix asked about.
  *
  *	The child follows log_source: the journal (sd-journal, trusting only
  *	entries written by Postfix's smtp(8)) or a file followed across
@@ -67,7 +67,6 @@
 #include "learnd.h"
 #include "learner.h"
 #include "log.h"
-#include "server.h"
 #include "store.h"
 #include "tail.h"
 
@@ -93,7 +92,8 @@
 
 struct learnd {
 	sd_event *ev;
-	struct server *srv;
+	learnd_channel_fn *channel;	/* told of each new hint channel */
+	void *channel_arg;
 	struct config cfg;
 	pid_t pid;		/* the child; 0 when none runs */
 	int hint_fd;		/* our end of the socket pair */
@@ -874,7 +874,7 @@ learnd_spawn(struct learnd *ld)
 	if (ld->hint_fd >= 0)
 		close(ld->hint_fd);
 	ld->hint_fd = sv[0];
-	server_set_hint_fd(ld->srv, sv[0]);
+	ld->channel(ld->channel_arg, sv[0]);
 	ld->pid = pid;
 	(void)sd_event_now(ld->ev, CLOCK_MONOTONIC, &ld->started);
 	if (sd_event_add_child(ld->ev, &ld->child, pid, WEXITED,
@@ -883,14 +883,16 @@ learnd_spawn(struct learnd *ld)
 }
 
 struct learnd *
-learnd_new(sd_event *ev, struct server *srv, const struct config *cfg)
+learnd_new(sd_event *ev, const struct config *cfg, learnd_channel_fn *channel,
+    void *arg)
 {
 	struct learnd *ld = calloc(1, sizeof(*ld));
 
 	if (ld == NULL)
 		return NULL;
 	ld->ev = ev;
-	ld->srv = srv;
+	ld->channel = channel;
+	ld->channel_arg = arg;
 	ld->cfg = *cfg;
 	ld->hint_fd = -1;
 	ld->backoff = 1;
@@ -925,7 +927,7 @@ learnd_stop(struct learnd *ld)
 		}
 		ld->pid = 0;
 	}
-	server_set_hint_fd(ld->srv, -1);
+	ld->channel(ld->channel_arg, -1);
 	if (ld->hint_fd >= 0)
 		close(ld->hint_fd);
 	ld->hint_fd = -1;
