@@ -204,14 +204,14 @@ hints_decode(const unsigned char *buf, size_t len, struct hint *q)
 	return 14 + q->keylen;
 }
 
-/* ------------------------------------------------- the lookup process's side */
+/* ---------------------------------------------- the lookup process's side */
 
 struct hints_forward {
 	int fd;			/* -1: no learner */
 	unsigned char buf[HINTS_WIRE_MAX];
 	size_t len;
 	struct hint recent[HINTS_KEPT];	/* replayed to a new learner */
-	size_t nrecent;		/* hints ever recorded; ring index mod KEPT */
+	size_t nrecent;		/* hints ever recorded (ring: mod KEPT) */
 };
 
 struct hints_forward *

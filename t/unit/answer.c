@@ -130,7 +130,8 @@ test_lookups(struct answer *a)
 	tap_is_str(ask(a, "bad..name"), "9:NOTFOUND ,",
 	    "an invalid name is NOTFOUND");
 	tap_is_str(key_of(a), "(none)", "and is not told");
-	tap_ok(strstr(ask(a, "corrupt.test"), ":TEMP tlspin: record is ") != NULL,
+	tap_ok(strstr(ask(a, "corrupt.test"), ":TEMP tlspin: record is ") !=
+	    NULL,
 	    "a corrupt record is TEMP, not NOTFOUND");
 	tap_ok(strstr(ask(a, "newer.test"), "TEMP tlspin: attribute is "
 	    "newer than postfix_compat") != NULL,
@@ -159,7 +160,8 @@ test_malformed(struct answer *a)
 	    NULL, "a bad netstring is PERM");
 	tap_is_int(close_after, 1, "and closes");
 	tap_is_int((long long)answer_request(a, "19:policy exam", 14, out,
-	    sizeof(out), &used, &close_after), 0, "a partial request: no reply");
+	    sizeof(out), &used, &close_after), 0,
+	    "a partial request: no reply");
 	tap_is_int((long long)used, 0, "and nothing used");
 	tap_is_int((long long)answer_request(a, "3:x y,3:x z,", 12, out,
 	    sizeof(out), &used, &close_after), 69, "two requests: one reply");
