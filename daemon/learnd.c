@@ -7,7 +7,7 @@
  *	struct learnd *learnd_new(ev, cfg, channel, arg)
  *	void learnd_start(ld)
  *	void learnd_reload(ld, cfg)
- *	void learnd_stop(ld)
+ *	void learnd_free(ld)
  * DESCRIPTION
  *	Learning runs in a child process of tlspind, never in the process
  *	that answers Postfix: a slow disk, a huge backlog of log lines or a
@@ -154,7 +154,7 @@ learnd_start(struct learnd *ld)
 }
 
 /* Stop the child: SIGTERM, wait for its commit, then SIGKILL. */
-void
+static void
 learnd_stop(struct learnd *ld)
 {
 	int i, status;

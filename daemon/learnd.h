@@ -16,7 +16,6 @@ struct learnd *learnd_new(sd_event *ev, const struct config *cfg,
     learnd_channel_fn *channel, void *arg);
 void learnd_start(struct learnd *ld);
 void learnd_reload(struct learnd *ld, const struct config *cfg);
-void learnd_stop(struct learnd *ld);
 void learnd_free(struct learnd *ld);
 
 #endif
