@@ -8,6 +8,10 @@
  *	int hints_find(h, pid, t, rcpt_domain, out, outsz)
  *	size_t hints_encode(query, buf, bufsz)
  *	size_t hints_decode(buf, len, query)
+ *
+ *	void hints_forward_add(f, pid, time, key, keylen)
+ *	void hints_forward_flush(f)
+ *	void hints_forward_set_fd(f, fd)
  * DESCRIPTION
  *	Postfix asks smtp_tls_policy_maps for the next hop ("example.com",
  *	"[relay.example]:587") before it connects, from the smtp process
@@ -28,11 +32,20 @@
  *	The wire form is a sequence of: pid (4), time (8), key length (2),
  *	key, little-endian; hints_decode() is a bounded parser that returns
  *	the bytes it used, 0 for a malformed entry.
+ *
+ *	The sending side, in the lookup process: hints_forward_add() queues
+ *	a lookup, hints_forward_flush() sends the queue as one datagram
+ *	without ever blocking (a learner that does not keep up loses hints
+ *	and falls back to the recipient domain). A new learner (started, or
+ *	restarted after a crash or SIGHUP: hints_forward_set_fd) first gets
+ *	the last HINTS_KEPT lookups: the log lines it has yet to read may be
+ *	about them.
  */
 #include "autoconf.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "le.h"
 #include "hints.h"
@@ -189,4 +202,84 @@ hints_decode(const unsigned char *buf, size_t len, struct hint *q)
 	memcpy(q->key, buf + 14, q->keylen);
 	q->key[q->keylen] = '\0';
 	return 14 + q->keylen;
+}
+
+/* ---------------------------------------------- the lookup process's side */
+
+struct hints_forward {
+	int fd;			/* -1: no learner */
+	unsigned char buf[HINTS_WIRE_MAX];
+	size_t len;
+	struct hint recent[HINTS_KEPT];	/* replayed to a new learner */
+	size_t nrecent;		/* hints ever recorded (ring: mod KEPT) */
+};
+
+struct hints_forward *
+hints_forward_new(void)
+{
+	struct hints_forward *f = calloc(1, sizeof(*f));
+
+	if (f != NULL)
+		f->fd = -1;
+	return f;
+}
+
+void
+hints_forward_free(struct hints_forward *f)
+{
+	free(f);
+}
+
+/* Send the queued hints; never block, drop them if the learner lags. */
+void
+hints_forward_flush(struct hints_forward *f)
+{
+	if (f->len > 0 && f->fd >= 0)
+		(void)send(f->fd, f->buf, f->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	f->len = 0;
+}
+
+static void
+hints_forward_queue(struct hints_forward *f, const struct hint *q)
+{
+	if (sizeof(f->buf) - f->len < 14 + KEY_MAX)
+		hints_forward_flush(f);
+	f->len += hints_encode(q, f->buf + f->len, sizeof(f->buf) - f->len);
+}
+
+/* Remember that pid asked for key at time (Unix seconds). Parent-domain
+ * lookups (".example.com") are no next hops: not recorded. */
+void
+hints_forward_add(struct hints_forward *f, uint32_t pid, uint64_t time,
+    const char *key, size_t keylen)
+{
+	struct hint q;
+
+	if (pid == 0 || keylen == 0 || keylen > KEY_MAX || key[0] == '.')
+		return;
+	q.pid = pid;
+	q.time = time;
+	q.keylen = (uint16_t)keylen;
+	memcpy(q.key, key, keylen);
+	q.key[keylen] = '\0';
+	f->recent[f->nrecent++ % HINTS_KEPT] = q;
+	if (f->fd >= 0)
+		hints_forward_queue(f, &q);
+}
+
+/* Where hints go from now on (-1: nowhere); a new learner first gets the
+ * last HINTS_KEPT. The caller owns fd. */
+void
+hints_forward_set_fd(struct hints_forward *f, int fd)
+{
+	size_t i, first;
+
+	f->len = 0;
+	f->fd = fd;
+	if (fd < 0)
+		return;
+	first = f->nrecent > HINTS_KEPT ? f->nrecent - HINTS_KEPT : 0;
+	for (i = first; i < f->nrecent; i++)
+		hints_forward_queue(f, &f->recent[i % HINTS_KEPT]);
+	hints_forward_flush(f);
 }

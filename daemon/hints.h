@@ -23,7 +23,10 @@ struct hint {
 /* A datagram holds up to this many hints: 4 + 8 + 2 + key bytes each. */
 #define HINTS_WIRE_MAX 16384
 
+#define HINTS_KEPT 256		/* last lookups a new learner gets */
+
 struct hints;
+struct hints_forward;
 
 struct hints *hints_new(void);
 void hints_free(struct hints *h);
@@ -33,5 +36,12 @@ int hints_find(void *arg, unsigned long pid, uint64_t t,
     size_t outsz);
 size_t hints_encode(const struct hint *q, unsigned char *buf, size_t bufsz);
 size_t hints_decode(const unsigned char *buf, size_t len, struct hint *q);
+
+struct hints_forward *hints_forward_new(void);
+void hints_forward_free(struct hints_forward *f);
+void hints_forward_add(struct hints_forward *f, uint32_t pid, uint64_t time,
+    const char *key, size_t keylen);
+void hints_forward_flush(struct hints_forward *f);
+void hints_forward_set_fd(struct hints_forward *f, int fd);
 
 #endif

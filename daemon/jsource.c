@@ -67,6 +67,7 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 
+#include "errbuf.h"
 #include "jsource.h"
 
 #define JSOURCE_TAG_MAX (JSOURCE_NAME_MAX + sizeof("/smtp"))
@@ -84,23 +85,6 @@ struct jsource {
 	char note[JSOURCE_NOTE_MAX];
 	char msg[JSOURCE_MSG_MAX];
 };
-
-/* Format an error into err. */
-static void
-jsource_errf(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-jsource_errf(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* Add a sentence to the note, after any earlier one. */
 static void
@@ -120,14 +104,14 @@ jsource_set_names(struct jsource *j, const char *const *names,
 	size_t i, k, n;
 
 	if (names == NULL || nnames == 0 || nnames > JSOURCE_NAMES_MAX) {
-		jsource_errf(err, errsz, "journal: %zu syslog names given; "
+		errbuf_printf(err, errsz, "journal: %zu syslog names given; "
 		    "1 to %d are supported", nnames, JSOURCE_NAMES_MAX);
 		return 0;
 	}
 	for (i = 0; i < nnames; i++) {
 		n = names[i] == NULL ? 0 : strlen(names[i]);
 		if (n == 0 || n > JSOURCE_NAME_MAX) {
-			jsource_errf(err, errsz, "journal: syslog name %zu is "
+			errbuf_printf(err, errsz, "journal: syslog name %zu is "
 			    "empty or longer than %d bytes", i + 1,
 			    JSOURCE_NAME_MAX);
 			return 0;
@@ -135,9 +119,9 @@ jsource_set_names(struct jsource *j, const char *const *names,
 		for (k = 0; k < n; k++) {
 			if ((unsigned char)names[i][k] <= ' ' ||
 			    names[i][k] == 0x7f) {
-				jsource_errf(err, errsz, "journal: syslog name "
-				    "\"%.64s\" holds a space or control byte",
-				    names[i]);
+				errbuf_printf(err, errsz, "journal: syslog "
+				    "name \"%.64s\" holds a space or control "
+				    "byte", names[i]);
 				return 0;
 			}
 		}
@@ -161,7 +145,7 @@ jsource_open_journal(struct jsource *j, const char *dir, char *err,
 	else
 		r = sd_journal_open_directory(&j->sj, dir, 0);
 	if (r < 0) {
-		jsource_errf(err, errsz, "cannot open the journal%s%s: %s",
+		errbuf_printf(err, errsz, "cannot open the journal%s%s: %s",
 		    dir ? " in " : "", dir ? dir : "", strerror(-r));
 		j->sj = NULL;
 		return 0;
@@ -172,7 +156,7 @@ jsource_open_journal(struct jsource *j, const char *dir, char *err,
 	    JSOURCE_MSG_MAX + sizeof("MESSAGE="));
 	r = sd_journal_get_fd(j->sj);
 	if (r < 0) {
-		jsource_errf(err, errsz, "cannot watch the journal for new "
+		errbuf_printf(err, errsz, "cannot watch the journal for new "
 		    "entries: %s%s", strerror(-r), r == -EMFILE ||
 		    r == -ENOSPC ? " (raise the sysctls fs.inotify."
 		    "max_user_instances or max_user_watches)" : "");
@@ -213,20 +197,20 @@ jsource_check_resume(struct jsource *j, const char *cursor, char *err,
 	if (n == 0)
 		return 1;
 	if (n >= sizeof(j->resume)) {
-		jsource_errf(err, errsz, "journal: saved cursor is longer than "
-		    "%d bytes: the saved state is damaged",
+		errbuf_printf(err, errsz, "journal: saved cursor is longer "
+		    "than %d bytes: the saved state is damaged",
 		    JSOURCE_CURSOR_MAX - 1);
 		return 0;
 	}
 	r = jsource_cursor_exists(j->sj, cursor);
 	if (r == -EINVAL) {
-		jsource_errf(err, errsz, "journal: saved cursor \"%.80s\" is "
+		errbuf_printf(err, errsz, "journal: saved cursor \"%.80s\" is "
 		    "not a journal cursor: the saved state is damaged",
 		    cursor);
 		return 0;
 	}
 	if (r < 0) {
-		jsource_errf(err, errsz, "journal: cannot look for the saved "
+		errbuf_printf(err, errsz, "journal: cannot look for the saved "
 		    "cursor: %s", strerror(-r));
 		return 0;
 	}
@@ -254,8 +238,8 @@ jsource_position(struct jsource *j, char *err, size_t errsz)
 		    j->tags[i]);
 		r = sd_journal_add_match(j->sj, match, 0);
 		if (r < 0) {
-			jsource_errf(err, errsz, "journal: cannot match %s: %s",
-			    match, strerror(-r));
+			errbuf_printf(err, errsz, "journal: cannot match %s: "
+			    "%s", match, strerror(-r));
 			return 0;
 		}
 	}
@@ -264,7 +248,7 @@ jsource_position(struct jsource *j, char *err, size_t errsz)
 	else
 		r = sd_journal_seek_head(j->sj);
 	if (r < 0) {
-		jsource_errf(err, errsz, "journal: cannot seek: %s",
+		errbuf_printf(err, errsz, "journal: cannot seek: %s",
 		    strerror(-r));
 		return 0;
 	}
@@ -285,7 +269,7 @@ jsource_open(struct jsource **out, const char *dir,
 	*out = NULL;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL) {
-		jsource_errf(err, errsz, "journal: out of memory");
+		errbuf_printf(err, errsz, "journal: out of memory");
 		return -1;
 	}
 	j->uidlen = (size_t)snprintf(j->uid, sizeof(j->uid), "%lu",
@@ -499,7 +483,7 @@ jsource_next(struct jsource *j, struct jsource_entry *e, char *err,
 		if (r == 0)
 			return 0;
 		if (r < 0) {
-			jsource_errf(err, errsz, "cannot read the journal: %s",
+			errbuf_printf(err, errsz, "cannot read the journal: %s",
 			    strerror(-r));
 			return -1;
 		}
@@ -509,7 +493,7 @@ jsource_next(struct jsource *j, struct jsource_entry *e, char *err,
 		if (r < 0) {
 			if (jsource_cursor(j, cur, sizeof(cur)) < 0)
 				snprintf(cur, sizeof(cur), "(unknown)");
-			jsource_errf(err, errsz, "cannot read journal entry "
+			errbuf_printf(err, errsz, "cannot read journal entry "
 			    "%s: %s (passed over)", cur, strerror(-r));
 			memset(e, 0, sizeof(*e));
 			return -1;

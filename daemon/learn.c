@@ -54,6 +54,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "errbuf.h"
 #include "certname.h"
 #include "config.h"
 #include "learn.h"
@@ -598,20 +599,6 @@ learn_apply(struct record *r, int exists, const char *domain,
 
 /* ---------------------------------------------------------------- probe */
 
-static void learn_fmt(char *buf, size_t bufsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Text for people, cut at bufsz: reasons and notes are bounded. */
-static void
-learn_fmt(char *buf, size_t bufsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, bufsz, fmt, ap);
-	va_end(ap);
-}
-
 #define LEARN_NEW_MX_REPROBE 600	/* seconds: a new MX, probed again */
 
 /* Is every name of list a (colon-separated) in list b? */
@@ -642,8 +629,8 @@ learn_probe_note(struct record *r, const struct learn_probe *pr,
 	char note[RECORD_PROBE_MAX + 1];
 	size_t n;
 
-	learn_fmt(note, sizeof(note), "%s%s%s", pr->note, why[0] ? "; " : "",
-	    why);
+	errbuf_printf(note, sizeof(note), "%s%s%s", pr->note, why[0] ? "; " :
+	    "", why);
 	n = strlen(note);
 	learn_text(r->probe, note, n);
 	r->probe_len = (uint16_t)n;
@@ -671,11 +658,11 @@ learn_probe_dane(struct record *r, const char *domain,
 	r->expires = 0;
 	r->match[0] = '\0';
 	r->match_len = 0;
-	learn_fmt(reason, sizeof(reason), "left to Postfix's DANE: the probe "
-	    "found TLSA records for its MX hosts; a pin would switch DANE "
-	    "off for the domain, so Postfix gets %s%s%s", n ? "\"" : "",
-	    n ? r->reply : "NOTFOUND (its own DANE policy decides)",
-	    n ? "\" (dane_reply = dane-only)" : "");
+	errbuf_printf(reason, sizeof(reason), "left to Postfix's DANE: the "
+	    "probe found TLSA records for its MX hosts; a pin would switch "
+	    "DANE off for the domain, so Postfix gets %s%s%s", n ? "\"" : "", n
+	    ? r->reply : "NOTFOUND (its own DANE policy decides)", n ? "\" "
+	    "(dane_reply = dane-only)" : "");
 	learn_event(ev, domain, pr->time, old, r->state, reason);
 	return 1;
 }
@@ -690,26 +677,26 @@ learn_probe_upgrade(struct record *r, const char *domain,
 	uint64_t expires = r->expires;
 
 	if (r->streak == 0 || r->streak_trusted < r->streak) {
-		learn_fmt(why, whysz, "stays encrypt: Postfix Trusted the "
+		errbuf_printf(why, whysz, "stays encrypt: Postfix Trusted the "
 		    "chain on %u of the %u deliveries of the run, and secure "
 		    "needs all (Postfix's own CA store must verify it too)",
 		    r->streak_trusted, r->streak);
 		return 0;
 	}
 	if (!learn_list_subset(r->streak_hosts, pr->verified)) {
-		learn_fmt(why, whysz, "stays encrypt: Postfix delivered to "
+		errbuf_printf(why, whysz, "stays encrypt: Postfix delivered to "
 		    "%.300s, and the probe proved only %.300s", r->streak_hosts,
 		    pr->verified[0] ? pr->verified : "none");
 		return 0;
 	}
 	if (!learn_pin(r, STATE_SECURE, pr->verified, pr->time, p)) {
-		learn_fmt(why, whysz, "stays encrypt: no secure reply fits the "
-		    "MX names");
+		errbuf_printf(why, whysz, "stays encrypt: no secure reply "
+		    "fits the MX names");
 		return 0;
 	}
 	if (expires > r->expires)
 		r->expires = expires;
-	learn_fmt(reason, sizeof(reason), "upgraded: the probe proved a "
+	errbuf_printf(reason, sizeof(reason), "upgraded: the probe proved a "
 	    "certificate valid for its own name at every MX (%.400s), and "
 	    "Postfix Trusted the chain on all %u deliveries of the run; "
 	    "Postfix now gets \"%.400s\"", pr->verified, r->streak, r->reply);
@@ -731,14 +718,14 @@ learn_mx_accepts(const struct record *r, const char *domain,
 	if (p->mx_change == MX_CHANGE_STRICT)
 		return NULL;
 	if (certname_under(host, domain)) {
-		learn_fmt(buf, bufsz, "it lies under %s", domain);
+		errbuf_printf(buf, bufsz, "it lies under %s", domain);
 		return buf;
 	}
 	/* a shared public suffix (co.uk, github.io) is strangers' common
 	 * ground, not the domain's: only one party's domain counts */
 	if (certname_common_suffix(r->match, suffix, sizeof(suffix)) > 0 &&
 	    pubsuffix_below(suffix) && certname_under(host, suffix)) {
-		learn_fmt(buf, bufsz, "it lies under %s, like the pinned "
+		errbuf_printf(buf, bufsz, "it lies under %s, like the pinned "
 		    "names", suffix);
 		return buf;
 	}
@@ -760,7 +747,7 @@ learn_probe_mx_change(struct record *r, const char *domain,
 	const char *ok;
 	uint64_t pinned_at = r->pinned_at, expires = r->expires;
 
-	learn_fmt(copy, sizeof(copy), "%s", pr->verified);
+	errbuf_printf(copy, sizeof(copy), "%s", pr->verified);
 	for (h = strtok_r(copy, ":", &save); h != NULL;
 	    h = strtok_r(NULL, ":", &save)) {
 		if (learn_list_has(r->match, h))
@@ -768,17 +755,18 @@ learn_probe_mx_change(struct record *r, const char *domain,
 		ok = learn_mx_accepts(r, domain, h, pr->dnssec, p, buf,
 		    sizeof(buf));
 		if (ok != NULL && because[0] == '\0')
-			learn_fmt(because, sizeof(because), "%s", ok);
+			errbuf_printf(because, sizeof(because), "%s", ok);
 		(void)learn_list_union(ok ? added : refused, h, ok ? added :
 		    refused, RECORD_MATCH_MAX + 1);
 	}
 	if (refused[0] != '\0')
-		learn_fmt(why, whysz, "new MX %.200s proves its name but is not "
-		    "added (mx_change = %s: not under %.200s nor the pinned "
-		    "names' suffix, and not DNSSEC-validated); if the domain "
-		    "really moved: tlspin pin %s --level secure --match "
-		    "%.300s:%.200s", refused, config_mx_change_name(p->mx_change),
-		    domain, domain, r->match, refused);
+		errbuf_printf(why, whysz, "new MX %.200s proves its name but "
+		    "is not added (mx_change = %s: not under %.200s nor the "
+		    "pinned names' suffix, and not DNSSEC-validated); if the "
+		    "domain really moved: tlspin pin %s --level secure "
+		    "--match %.300s:%.200s", refused,
+		    config_mx_change_name(p->mx_change), domain, domain,
+		    r->match, refused);
 	if (added[0] == '\0' ||
 	    !learn_list_union(r->match, added, match, sizeof(match)) ||
 	    !learn_pin(r, STATE_SECURE, match, pr->time, p))
@@ -786,9 +774,9 @@ learn_probe_mx_change(struct record *r, const char *domain,
 	r->pinned_at = pinned_at;
 	if (expires > r->expires)
 		r->expires = expires;
-	learn_fmt(reason, sizeof(reason), "MX change accepted: %.200s proves "
-	    "a certificate valid for its own name and %.300s; Postfix now "
-	    "gets \"%.400s\"", added, because, r->reply);
+	errbuf_printf(reason, sizeof(reason), "MX change accepted: %.200s "
+	    "proves a certificate valid for its own name and %.300s; Postfix "
+	    "now gets \"%.400s\"", added, because, r->reply);
 	learn_event(ev, domain, pr->time, STATE_SECURE, STATE_SECURE, reason);
 	return 1;
 }
@@ -829,7 +817,7 @@ learn_probe(struct record *r, const char *domain,
 		*nev += learn_probe_mx_change(r, domain, pr, p, &ev[*nev], why,
 		    sizeof(why));
 	else if (pinned && r->state == STATE_SECURE)
-		learn_fmt(why, sizeof(why), "the pin holds: a probe never "
+		errbuf_printf(why, sizeof(why), "the pin holds: a probe never "
 		    "weakens it");
 	learn_probe_note(r, pr, why);
 	if (*nev == 0)

@@ -5,15 +5,17 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
-#include "server.h"
 
 struct learnd;
 
-struct learnd *learnd_new(sd_event *ev, struct server *srv,
-    const struct config *cfg);
+/* A learner started (fd: the parent's end of its hint channel) or
+ * stopped (fd = -1). fd stays the supervisor's. */
+typedef void learnd_channel_fn(void *arg, int fd);
+
+struct learnd *learnd_new(sd_event *ev, const struct config *cfg,
+    learnd_channel_fn *channel, void *arg);
 void learnd_start(struct learnd *ld);
 void learnd_reload(struct learnd *ld, const struct config *cfg);
-void learnd_stop(struct learnd *ld);
 void learnd_free(struct learnd *ld);
 
 #endif

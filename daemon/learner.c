@@ -116,6 +116,7 @@ struct learner {
 	int64_t ev_delta;	/* and how t moved that number */
 };
 
+static void learner_abort(struct learner *l);
 static void learner_stats_add(struct learner_stats *to,
     const struct learner_stats *d);
 
@@ -226,12 +227,6 @@ learner_stats(const struct learner *l, struct learner_stats *st)
 	*st = l->run;
 	learner_stats_add(st, &l->delta);
 	st->local = correlate_stats(l->c)->local;
-}
-
-size_t
-learner_pending(const struct learner *l)
-{
-	return l->pending;
 }
 
 /* Evidence-only records as the last transaction left them (meta). */
@@ -696,7 +691,7 @@ learner_commit(struct learner *l, const char *pos_key, const void *pos,
 }
 
 /* Drop the batch: nothing since the last commit happened. */
-void
+static void
 learner_abort(struct learner *l)
 {
 	if (l->t != NULL)

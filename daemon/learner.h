@@ -64,9 +64,7 @@ int learner_entry(struct learner *l, const char *tag, size_t taglen,
     int trusted, char *err, size_t errsz);
 int learner_commit(struct learner *l, const char *pos_key, const void *pos,
     size_t poslen, const char *where, char *err, size_t errsz);
-void learner_abort(struct learner *l);
 int learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz);
-size_t learner_pending(const struct learner *l);
 uint64_t learner_evidence(const struct learner *l);
 void learner_stats(const struct learner *l, struct learner_stats *st);
 uint64_t learner_future_take(struct learner *l, uint64_t *newest);

@@ -114,7 +114,7 @@ probe_verdict_name(enum probe_verdict v)
 }
 
 /* The port a protocol listens on, with STARTTLS or implicit TLS. */
-unsigned
+static unsigned
 probe_default_port(enum probe_proto p, int implicit_tls)
 {
 	switch (p) {

@@ -93,7 +93,6 @@ struct probe_result {
 int probe_proto_parse(const char *s, enum probe_proto *out);
 const char *probe_proto_name(enum probe_proto p);
 const char *probe_verdict_name(enum probe_verdict v);
-unsigned probe_default_port(enum probe_proto p, int implicit_tls);
 int probe_run(const char *domain, const struct probe_opts *o,
     struct probe_result *r);
 void probe_judge(struct probe_result *r, int64_t now);

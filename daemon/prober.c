@@ -205,7 +205,7 @@ prober_summarize(const struct probe_result *res, uint64_t now,
 /* ------------------------------------------------------------ processes */
 
 /* The probe's settings from tlspin.conf. */
-void
+static void
 prober_opts(const struct config *cfg, struct probe_opts *o)
 {
 	memset(o, 0, sizeof(*o));

@@ -20,7 +20,6 @@ int prober_result_decode(const unsigned char *buf, size_t len,
     char domain[KEY_MAX + 1], struct learn_probe *pr, const char **err);
 void prober_summarize(const struct probe_result *res, uint64_t now,
     struct learn_probe *pr);
-void prober_opts(const struct config *cfg, struct probe_opts *o);
 int prober_spawn(const struct config *cfg, unsigned n, pid_t *pids,
     int fd[2]);
 pid_t prober_respawn(const struct config *cfg, const int fd[2]);

@@ -1,13 +1,13 @@
 /*
  * NAME
- *	server - answer Postfix socketmap queries from the store
+ *	server - serve Postfix's socketmap connections
  * SYNOPSIS
  *	#include "server.h"
  *
  *	struct server *server_new(ev, cfg)
  *	int server_listen(srv, activated, err, errsz)
  *	int server_run(srv)
- *	size_t server_answer(srv, req, len, out, outsz, close_after)
+ *	void server_set_lookup_hook(srv, hook)
  * DESCRIPTION
  *	server_run() is the daemon's main loop. Client sockets sit on an
  *	epoll set of our own that also holds sd-event's fd: one wakeup
@@ -15,13 +15,10 @@
  *	and a write each, and sd-event (signals, timers, listeners, the
  *	learner) runs an iteration only when it has work. Postfix's smtp processes
  *	each keep a connection open and send one netstring request at a
- *	time; server_answer() turns a request "MAP KEY" into one netstring
- *	reply, and is the only place replies are made:
- *
- *	OK <value>	a pin, validated against postfix_compat first
- *	NOTFOUND	no pin (or mode = observe: counted, not enforced)
- *	TEMP <why>	the store failed: Postfix defers, never sends in clear
- *	PERM <why>	unknown map name, or a malformed request (then close)
+ *	time; answer_request() (answer.c) turns each into one reply. After
+ *	each request with a valid key the lookup hook hears (peer pid, key),
+ *	and once more when the wakeup's requests are all answered: the
+ *	daemon forwards these to the learner (tlspind.c, hints.c).
  *
  *	Memory stays small with many idle connections: bytes are read into
  *	one shared buffer and replies built in another; a connection holds
@@ -33,10 +30,6 @@
  *	connection gets "TEMP too many connections" and is closed; so does
  *	one that comes when the open-file limit is reached (a descriptor
  *	is kept spare to accept it with).
- *
- *	The lookup never waits on anything but one LMDB read transaction.
- *	When the store cannot be opened, each lookup answers TEMP and the
- *	open is retried at most once a second.
  */
 #include "autoconf.h"
 
@@ -55,20 +48,16 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "answer.h"
 #include "counters.h"
-#include "key.h"
 #include "log.h"
-#include "hints.h"
 #include "netstring.h"
-#include "reply.h"
 #include "server.h"
 #include "store.h"
 
 #define SERVER_READ_MAX 4096	/* bytes read per read(2) */
 #define SERVER_WRITE_MAX 16384	/* replies buffered before a write(2) */
-#define SERVER_REPLY_MAX (REPLY_MAX + 32)	/* one encoded reply */
 #define USEC 1000000ULL
-#define SERVER_HINTS_KEPT 256	/* last lookups a restarted learner gets */
 
 struct conn {
 	struct server *srv;
@@ -93,8 +82,8 @@ struct listener {
 struct server {
 	sd_event *ev;
 	struct config cfg;
-	struct store *store;
-	uint64_t store_retry;	/* monotonic usec of the next open try */
+	struct answer *answer;	/* the replies, the store, their counters */
+	struct server_lookup_hook hook;	/* told of each lookup */
 	struct listener listeners[CONFIG_LISTEN_MAX];
 	unsigned nlisteners;
 	struct conn *conns;
@@ -107,14 +96,6 @@ struct server {
 	char rbuf[SERVER_READ_MAX + NETSTRING_REQUEST_MAX + 16];
 	char wbuf[SERVER_WRITE_MAX];
 	size_t wlen;
-	/* next-hop hints for the learner: (pid, time, key) of each lookup */
-	int hint_fd;		/* -1: no learner */
-	char last_key[KEY_MAX + 1];	/* key of the last lookup answered */
-	size_t last_keylen;	/* 0: the last request had no valid key */
-	unsigned char hbuf[HINTS_WIRE_MAX];
-	size_t hlen;
-	struct hint recent[SERVER_HINTS_KEPT];	/* replayed to a new learner */
-	size_t nrecent;		/* hints ever recorded; ring index mod KEPT */
 };
 
 static void server_conn_close(struct conn *c);
@@ -149,209 +130,6 @@ server_warn_allowed(struct server *srv)
 		return 0;
 	srv->last_warn = now;
 	return 1;
-}
-
-/* Open the store if it is not open; retried at most once a second. */
-static struct store *
-server_store(struct server *srv)
-{
-	char err[STORE_ERR_MAX];
-	uint64_t now;
-
-	if (srv->store != NULL)
-		return srv->store;
-	now = server_now(srv);
-	if (now < srv->store_retry)
-		return NULL;
-	srv->store_retry = now + USEC;
-	if (!store_open(&srv->store, srv->cfg.store, STORE_CREATE, err,
-	    sizeof(err))) {
-		if (server_warn_allowed(srv))
-			log_err("%s; answering %s until it opens", err,
-			    srv->cfg.mode == MODE_OBSERVE ?
-			    "NOTFOUND (mode = observe)" :
-			    "TEMP (Postfix defers)");
-		return NULL;
-	}
-	log_info("store %s open", srv->cfg.store);
-	return srv->store;
-}
-
-/* Encode "WORD text" as a netstring into out; 0 if it does not fit. */
-static size_t
-server_reply(char *out, size_t outsz, const char *word, const char *text,
-    size_t len)
-{
-	char buf[SERVER_REPLY_MAX];
-	size_t w = strlen(word);
-
-	if (w + 1 + len > sizeof(buf))
-		len = sizeof(buf) - w - 1;
-	memcpy(buf, word, w);
-	buf[w] = ' ';
-	memcpy(buf + w + 1, text, len);
-	return netstring_encode(out, outsz, buf, w + 1 + len);
-}
-
-/* Answer one request with TEMP, logging why (rate-limited). In observe
- * mode nothing is enforced, so a failure must not hold mail either: the
- * answer is NOTFOUND, as for every other lookup in that mode. */
-static size_t
-server_temp(struct server *srv, char *out, size_t outsz, const char *key,
-    const char *why)
-{
-	char text[512];
-	int n, observe = srv->cfg.mode == MODE_OBSERVE;
-
-	srv->stats.temp++;
-	if (server_warn_allowed(srv))
-		log_warn("lookup of %s failed: %s; answered %s", key, why,
-		    observe ? "NOTFOUND (mode = observe)" :
-		    "TEMP (Postfix defers the mail)");
-	if (observe)
-		return netstring_encode(out, outsz, "NOTFOUND ", 9);
-	n = snprintf(text, sizeof(text), "tlspin: %s", why);
-	return server_reply(out, outsz, "TEMP", text,
-	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 :
-	    (size_t)n);
-}
-
-/* Look up a normalised key and answer; see the file header. */
-static size_t
-server_lookup(struct server *srv, const char *key, size_t keylen, char *out,
-    size_t outsz)
-{
-	char value[REPLY_MAX + 1];
-	struct store *st = server_store(srv);
-	const char *why = "store unavailable";
-	enum store_status rc;
-	uint64_t now = 0;
-	size_t n = 0;
-
-	if (st == NULL)
-		return server_temp(srv, out, outsz, key, why);
-	now = server_clock(CLOCK_REALTIME);
-	rc = store_lookup(st, key, keylen, now / USEC, value, sizeof(value),
-	    &n, &why);
-	if (rc == STORE_ERROR)
-		return server_temp(srv, out, outsz, key, why);
-	if (rc == STORE_OK && !reply_validate(value, n, srv->cfg.postfix_compat,
-	    &why))
-		return server_temp(srv, out, outsz, key, why);
-	if (rc == STORE_OK && srv->cfg.mode == MODE_OBSERVE) {
-		srv->stats.observed++;
-		rc = STORE_NOTFOUND;
-	}
-	if (rc == STORE_NOTFOUND) {
-		srv->stats.notfound++;
-		return netstring_encode(out, outsz, "NOTFOUND ", 9);
-	}
-	srv->stats.ok++;
-	return server_reply(out, outsz, "OK", value, n);
-}
-
-/* Answer one request payload as one netstring; see the file header. */
-size_t
-server_answer(struct server *srv, const char *req, size_t len, char *out,
-    size_t outsz, int *close_after)
-{
-	const char *sp = memchr(req, ' ', len);
-	char key[KEY_MAX + 1];
-	size_t mlen, keylen;
-	enum key_status st;
-	static const char bad[] = "malformed request: expected \"MAP KEY\"";
-	static const char nomap[] = "unknown map name (tlspind answers "
-	    "map_name from tlspin.conf)";
-
-	srv->stats.requests++;
-	*close_after = 0;
-	if (sp == NULL) {
-		srv->stats.perm++;
-		*close_after = 1;
-		return server_reply(out, outsz, "PERM", bad, sizeof(bad) - 1);
-	}
-	mlen = (size_t)(sp - req);
-	if (mlen != strlen(srv->cfg.map_name) ||
-	    memcmp(req, srv->cfg.map_name, mlen) != 0) {
-		srv->stats.perm++;
-		return server_reply(out, outsz, "PERM", nomap,
-		    sizeof(nomap) - 1);
-	}
-	st = key_normalize(sp + 1, len - mlen - 1, key, &keylen);
-	if (st != KEY_INVALID) {
-		/* an address is a next hop too: the learner must hear of it
-		 * to count the delivery for no domain */
-		memcpy(srv->last_key, key, keylen + 1);
-		srv->last_keylen = keylen;
-	}
-	if (st != KEY_OK) {
-		srv->stats.notfound++;
-		return netstring_encode(out, outsz, "NOTFOUND ", 9);
-	}
-	return server_lookup(srv, key, keylen, out, outsz);
-}
-
-/* Send the lookups of this wakeup to the learner; never block, and
- * drop them when it does not keep up (it then falls back to the
- * recipient domain). */
-static void
-server_hints_flush(struct server *srv)
-{
-	if (srv->hlen > 0 && srv->hint_fd >= 0)
-		(void)send(srv->hint_fd, srv->hbuf, srv->hlen,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-	srv->hlen = 0;
-}
-
-static void
-server_hint_queue(struct server *srv, const struct hint *q)
-{
-	if (sizeof(srv->hbuf) - srv->hlen < 14 + KEY_MAX)
-		server_hints_flush(srv);
-	srv->hlen += hints_encode(q, srv->hbuf + srv->hlen,
-	    sizeof(srv->hbuf) - srv->hlen);
-}
-
-/* Remember that pid asked for the key of the last request. */
-static void
-server_hint(struct server *srv, pid_t pid)
-{
-	struct hint q;
-	uint64_t now = 0;
-
-	if (pid <= 0 || srv->last_keylen == 0 ||
-	    srv->last_key[0] == '.')
-		return;
-	now = server_clock(CLOCK_REALTIME);
-	q.pid = (uint32_t)pid;
-	q.time = now / USEC;
-	q.keylen = (uint16_t)srv->last_keylen;
-	memcpy(q.key, srv->last_key, srv->last_keylen + 1);
-	srv->recent[srv->nrecent++ % SERVER_HINTS_KEPT] = q;
-	if (srv->hint_fd >= 0)
-		server_hint_queue(srv, &q);
-}
-
-/*
- * Where lookups are reported for learning; -1 for nowhere. A new learner
- * (started, or restarted after a crash or SIGHUP) first gets the last
- * SERVER_HINTS_KEPT lookups: the log lines it has yet to read may be
- * about them.
- */
-void
-server_set_hint_fd(struct server *srv, int fd)
-{
-	size_t i, first;
-
-	srv->hlen = 0;
-	srv->hint_fd = fd;
-	if (fd < 0)
-		return;
-	first = srv->nrecent > SERVER_HINTS_KEPT ?
-	    srv->nrecent - SERVER_HINTS_KEPT : 0;
-	for (i = first; i < srv->nrecent; i++)
-		server_hint_queue(srv, &srv->recent[i % SERVER_HINTS_KEPT]);
-	server_hints_flush(srv);
 }
 
 /* Turn reading on or off for a connection. */
@@ -428,37 +206,23 @@ static void
 server_conn_input(struct conn *c, size_t len)
 {
 	struct server *srv = c->srv;
-	struct netstring ns;
-	const char *why;
-	size_t off = 0, n;
+	const char *key;
+	size_t off = 0, used, keylen;
 	int close_after = 0;
-	enum netstring_status st;
 
 	srv->wlen = 0;
 	while (off < len && !close_after && c->out == NULL) {
-		st = netstring_parse(srv->rbuf + off, len - off,
-		    NETSTRING_REQUEST_MAX, &ns, &why);
-		if (st == NETSTRING_MORE)
+		srv->wlen += answer_request(srv->answer, srv->rbuf + off,
+		    len - off, srv->wbuf + srv->wlen,
+		    sizeof(srv->wbuf) - srv->wlen, &used, &close_after);
+		if (used == 0)
 			break;
-		if (st == NETSTRING_ERROR) {
-			srv->stats.requests++;
-			srv->stats.perm++;
-			n = server_reply(srv->wbuf + srv->wlen,
-			    sizeof(srv->wbuf) - srv->wlen, "PERM", why,
-			    strlen(why));
-			srv->wlen += n;
-			close_after = 1;
-			off = len;
-			break;
-		}
-		srv->last_keylen = 0;
-		srv->wlen += server_answer(srv, ns.data, ns.len,
-		    srv->wbuf + srv->wlen, sizeof(srv->wbuf) - srv->wlen,
-		    &close_after);
-		server_hint(srv, c->pid);
-		off += ns.consumed;
+		off += used;
+		key = answer_key(srv->answer, &keylen);
+		if (key != NULL && srv->hook.answered != NULL)
+			srv->hook.answered(srv->hook.arg, c->pid, key, keylen);
 		c->partial_since = 0;
-		if (sizeof(srv->wbuf) - srv->wlen < SERVER_REPLY_MAX &&
+		if (sizeof(srv->wbuf) - srv->wlen < ANSWER_REPLY_MAX &&
 		    !server_conn_flush(c))
 			return;
 	}
@@ -545,7 +309,7 @@ server_wait(struct server *srv)
 			continue;
 		if (n < 0)
 			return;	/* cannot happen; let sd-event run */
-		st = srv->store;
+		st = answer_store(srv->answer);
 		if (st != NULL)
 			(void)store_read_hold(st);
 		for (i = 0; i < n; i++) {
@@ -559,7 +323,8 @@ server_wait(struct server *srv)
 		}
 		if (st != NULL)
 			store_read_release(st);
-		server_hints_flush(srv);
+		if (srv->hook.wakeup_done != NULL)
+			srv->hook.wakeup_done(srv->hook.arg);
 	}
 }
 
@@ -650,7 +415,7 @@ server_refuse(struct server *srv, int fd)
 	    "max_clients)";
 
 	srv->stats.refused++;
-	n = server_reply(buf, sizeof(buf), "TEMP", why, sizeof(why) - 1);
+	n = answer_reply(buf, sizeof(buf), "TEMP", why, sizeof(why) - 1);
 	if (write(fd, buf, n) < 0) {
 		/* the peer is gone: nothing to tell it */
 	}
@@ -753,12 +518,12 @@ server_new(sd_event *ev, const struct config *cfg)
 		return NULL;
 	srv->ev = ev;
 	srv->cfg = *cfg;
-	srv->hint_fd = -1;
+	srv->answer = answer_new(cfg);
 	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	loopev.events = EPOLLIN;
 	loopev.data.ptr = NULL;	/* sd-event's fd: see server_wait */
-	if (srv->epfd < 0 || epoll_ctl(srv->epfd, EPOLL_CTL_ADD,
+	if (srv->answer == NULL || srv->epfd < 0 || epoll_ctl(srv->epfd, EPOLL_CTL_ADD,
 	    sd_event_get_fd(ev), &loopev) != 0 || sd_event_add_time(ev,
 	    &srv->sweep, CLOCK_MONOTONIC, 0, USEC / 10, server_sweep,
 	    srv) < 0) {
@@ -766,6 +531,7 @@ server_new(sd_event *ev, const struct config *cfg)
 			close(srv->epfd);
 		if (srv->spare_fd >= 0)
 			close(srv->spare_fd);
+		answer_free(srv->answer);
 		free(srv);
 		return NULL;
 	}
@@ -777,7 +543,7 @@ server_new(sd_event *ev, const struct config *cfg)
 int
 server_open_store(struct server *srv)
 {
-	return server_store(srv) != NULL;
+	return answer_open_store(srv->answer);
 }
 
 /* Save the counters for tlspin stats in the store directory: a file,
@@ -791,8 +557,9 @@ server_stats_save(struct server *srv)
 	uint64_t now = 0;
 	int n;
 
-	if (srv->store == NULL)
+	if (answer_store(srv->answer) == NULL)
 		return;
+	(void)server_stats(srv);
 	now = server_clock(CLOCK_REALTIME);
 	n = snprintf(buf, sizeof(buf), "saved=%llu\nmode=%s\nclients=%u\n"
 	    "connections=%llu\nrefused=%llu\ntimeouts=%llu\nrequests=%llu\n"
@@ -814,6 +581,7 @@ server_stats_save(struct server *srv)
 void
 server_configure(struct server *srv, const struct config *cfg)
 {
+	answer_configure(srv->answer, cfg);
 	srv->cfg.mode = cfg->mode;
 	srv->cfg.max_clients = cfg->max_clients;
 	srv->cfg.idle_timeout = cfg->idle_timeout;
@@ -987,15 +755,33 @@ server_free(struct server *srv)
 	close(srv->epfd);
 	if (srv->spare_fd >= 0)
 		close(srv->spare_fd);
-	store_close(srv->store);
+	answer_free(srv->answer);
 	free(srv);
 }
 
-/* Counters since start. */
+/* Counters since start: the connections' and the answers'. */
 const struct server_stats *
-server_stats(const struct server *srv)
+server_stats(struct server *srv)
 {
+	const struct answer_stats *a = answer_stats(srv->answer);
+
+	srv->stats.requests = a->requests;
+	srv->stats.ok = a->ok;
+	srv->stats.notfound = a->notfound;
+	srv->stats.temp = a->temp;
+	srv->stats.perm = a->perm;
+	srv->stats.observed = a->observed;
 	return &srv->stats;
+}
+
+/* Who hears of each lookup (the daemon, for the learner); NULL: nobody. */
+void
+server_set_lookup_hook(struct server *srv,
+    const struct server_lookup_hook *hook)
+{
+	static const struct server_lookup_hook none;
+
+	srv->hook = hook != NULL ? *hook : none;
 }
 
 /* Connections open now. */

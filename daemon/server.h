@@ -1,9 +1,10 @@
-/* server.h: the socketmap server (see server.c). */
+/* server.h: the socketmap connection engine (see server.c). */
 #ifndef TLSPIN_SERVER_H
 #define TLSPIN_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
@@ -19,6 +20,15 @@ struct server_stats {
 	uint64_t observed;	/* observe mode: OK we answered as NOTFOUND */
 };
 
+/* Told of each answered request with a valid key (pid: the peer's on a
+ * Unix socket, else 0), and when all requests of a wakeup are answered. */
+struct server_lookup_hook {
+	void (*answered)(void *arg, pid_t pid, const char *key,
+	    size_t keylen);
+	void (*wakeup_done)(void *arg);
+	void *arg;
+};
+
 struct server *server_new(sd_event *ev, const struct config *cfg);
 int server_listen(struct server *srv, int activated, char *err, size_t errsz);
 int server_run(struct server *srv);
@@ -26,10 +36,9 @@ int server_open_store(struct server *srv);
 void server_stats_save(struct server *srv);
 void server_configure(struct server *srv, const struct config *cfg);
 void server_free(struct server *srv);
-void server_set_hint_fd(struct server *srv, int fd);
-const struct server_stats *server_stats(const struct server *srv);
+void server_set_lookup_hook(struct server *srv,
+    const struct server_lookup_hook *hook);
+const struct server_stats *server_stats(struct server *srv);
 unsigned server_clients(const struct server *srv);
-size_t server_answer(struct server *srv, const char *req, size_t len,
-    char *out, size_t outsz, int *close_after);
 
 #endif

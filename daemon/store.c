@@ -45,6 +45,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "store.h"
 
 #define STORE_FULL_BELOW (1024 * 1024)	/* free bytes: a full file system */
@@ -64,21 +65,8 @@ struct store_txn {
 };
 
 /* Format an error about the store into err. */
-static void
-store_errf(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-store_errf(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
+/* the one bounded formatter for messages (errbuf.c) */
+#define store_errf errbuf_printf
 
 /* A hint for the errors an admin can fix. */
 static const char *

@@ -66,6 +66,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "tail.h"
 
 #define TAIL_CHUNK 65536	/* one read(2) */
@@ -93,23 +94,6 @@ struct tail {
 	char old[TAIL_PATH_MAX + 2];	/* PATH.1 */
 	char buf[TAIL_BUFSZ];
 };
-
-/* Format a message into a caller's buffer (err or note). */
-static void
-tail_errf(char *buf, size_t bufsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tail_errf(char *buf, size_t bufsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || bufsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, bufsz, fmt, ap);
-	va_end(ap);
-}
 
 /* What the admin can do about an errno from open or read. */
 static const char *
@@ -187,8 +171,8 @@ tail_head_of(int fd, const char *name, uint64_t offset, uint64_t *head,
 			continue;
 		if (n == -1) {
 			e = errno;
-			tail_errf(err, errsz, "cannot read log file %s: %s%s",
-			    name, strerror(e), tail_hint(e));
+			errbuf_printf(err, errsz, "cannot read log file %s: "
+			    "%s%s", name, strerror(e), tail_hint(e));
 			return -1;
 		}
 		if (n == 0)
@@ -210,7 +194,7 @@ tail_link_error(const char *name, char *err, size_t errsz)
 	if (n < 0)
 		n = 0;
 	target[n] = '\0';
-	tail_errf(err, errsz, "log file %s is a symbolic link to %s: "
+	errbuf_printf(err, errsz, "log file %s is a symbolic link to %s: "
 	    "tlspind does not follow links, since whoever can write the "
 	    "link's directory could make it read any file (set log_source "
 	    "to the file syslog writes, e.g. log_source = file:%s)", name,
@@ -237,20 +221,20 @@ tail_openfile(const char *name, struct stat *sb, char *err, size_t errsz)
 			tail_link_error(name, err, errsz);
 			return -2;
 		}
-		tail_errf(err, errsz, "cannot open log file %s: %s%s", name,
+		errbuf_printf(err, errsz, "cannot open log file %s: %s%s", name,
 		    strerror(e), tail_hint(e));
 		return -2;
 	}
 	if (fstat(fd, sb) == -1) {
 		e = errno;
 		close(fd);
-		tail_errf(err, errsz, "cannot stat log file %s: %s", name,
+		errbuf_printf(err, errsz, "cannot stat log file %s: %s", name,
 		    strerror(e));
 		return -2;
 	}
 	if (!S_ISREG(sb->st_mode)) {
 		close(fd);
-		tail_errf(err, errsz, "log file %s is not a regular file "
+		errbuf_printf(err, errsz, "log file %s is not a regular file "
 		    "(check the log file setting)", name);
 		return -2;
 	}
@@ -315,8 +299,8 @@ tail_seek(struct tail *t, const char *name, const struct tail_pos *p,
 	if (lseek(fd, (off_t)p->offset, SEEK_SET) == (off_t)-1) {
 		e = errno;
 		close(fd);
-		tail_errf(err, errsz, "cannot seek in log file %s: %s", name,
-		    strerror(e));
+		errbuf_printf(err, errsz, "cannot seek in log file %s: %s",
+		    name, strerror(e));
 		return -1;
 	}
 	tail_attach(t, fd, &sb, p->offset, head);
@@ -342,10 +326,10 @@ tail_resume(struct tail *t, const struct tail_pos *p, char *note,
 		 * of our deleted file given to a new one; a copy has
 		 * another inode, so nothing says which file holds the rest */
 		t->st.truncations++;
-		tail_errf(note, notesz, "%s was truncated or replaced while "
-		    "tlspind was stopped; it is read again from the start and "
-		    "lines after offset %llu of the old content were not read",
-		    t->path, (unsigned long long)p->offset);
+		errbuf_printf(note, notesz, "%s was truncated or replaced "
+		    "while tlspind was stopped; it is read again from the "
+		    "start and lines after offset %llu of the old content "
+		    "were not read", t->path, (unsigned long long)p->offset);
 		return tail_start(t, err, errsz) < 0 ? -1 : 0;
 	}
 	r = tail_seek(t, t->old, p, &changed, err, errsz);
@@ -353,11 +337,11 @@ tail_resume(struct tail *t, const struct tail_pos *p, char *note,
 		return r;
 	path_exists = stat(t->path, &sb) == 0;
 	old_exists = stat(t->old, &sb) == 0;
-	tail_errf(note, notesz, "%s %s while tlspind was stopped and %s %s; "
-	    "lines after offset %llu of the old file were not read", t->path,
-	    path_exists ? "was rotated" : "was removed", t->old,
-	    old_exists ? "is a newer file (rotated more than once?)" :
-	    "is gone", (unsigned long long)p->offset);
+	errbuf_printf(note, notesz, "%s %s while tlspind was stopped and %s "
+	    "%s; lines after offset %llu of the old file were not read",
+	    t->path, path_exists ? "was rotated" : "was removed", t->old,
+	    old_exists ? "is a newer file (rotated more than once?)" : "is "
+	    "gone", (unsigned long long)p->offset);
 	return tail_start(t, err, errsz) < 0 ? -1 : 0;
 }
 
@@ -381,8 +365,8 @@ tail_fill(struct tail *t, char *err, size_t errsz)
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		e = errno;
-		tail_errf(err, errsz, "cannot read log file %s: %s%s", t->path,
-		    strerror(e), tail_hint(e));
+		errbuf_printf(err, errsz, "cannot read log file %s: %s%s",
+		    t->path, strerror(e), tail_hint(e));
 		return -1;
 	}
 	t->end += (size_t)n;
@@ -491,7 +475,7 @@ tail_check(struct tail *t, char *err, size_t errsz)
 		e = errno;
 		if (e == ENOENT)
 			return 0;	/* renamed, not yet created */
-		tail_errf(err, errsz, "cannot stat log file %s: %s%s",
+		errbuf_printf(err, errsz, "cannot stat log file %s: %s%s",
 		    t->path, strerror(e), tail_hint(e));
 		return -1;
 	}
@@ -500,8 +484,8 @@ tail_check(struct tail *t, char *err, size_t errsz)
 			return 0;
 		if (lseek(t->fd, 0, SEEK_SET) == (off_t)-1) {
 			e = errno;
-			tail_errf(err, errsz, "cannot seek in log file %s: %s",
-			    t->path, strerror(e));
+			errbuf_printf(err, errsz, "cannot seek in log file "
+			    "%s: %s", t->path, strerror(e));
 			return -1;
 		}
 		t->off = t->rdoff = 0;
@@ -543,12 +527,13 @@ tail_open(struct tail **out, const char *path, const struct tail_pos *resume,
 		note[0] = '\0';
 	n = path != NULL ? strlen(path) : 0;
 	if (n == 0 || n >= TAIL_PATH_MAX) {
-		tail_errf(err, errsz, "log file name is %s (check the log "
+		errbuf_printf(err, errsz, "log file name is %s (check the log "
 		    "file setting)", n == 0 ? "empty" : "too long");
 		return -1;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		tail_errf(err, errsz, "cannot follow %s: out of memory", path);
+		errbuf_printf(err, errsz, "cannot follow %s: out of memory",
+		    path);
 		return -1;
 	}
 	t->fd = -1;

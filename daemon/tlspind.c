@@ -13,6 +13,11 @@
  *	pets the watchdog when WATCHDOG_USEC is set. Without --foreground
  *	it detaches, and exits non-zero if the detached daemon fails to
  *	start, so init scripts see the failure.
+ *
+ *	This process owns both the connection engine (server.c) and the
+ *	learner's supervisor (learnd.c), and wires them: each lookup the
+ *	engine answers goes, with the asking smtp process's pid, to the
+ *	learner's hint channel (hints.c), so neither knows of the other.
  */
 #include "autoconf.h"
 
@@ -27,12 +32,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
 #include "counters.h"
+#include "hints.h"
 #include "log.h"
 #include "learnd.h"
 #include "server.h"
@@ -56,6 +63,7 @@ struct tlspind {
 	sd_event *ev;
 	struct server *srv;
 	struct learnd *ld;	/* the learner child process */
+	struct hints_forward *hf;	/* lookups, on their way to it */
 	int ready_fd;		/* pipe to the waiting parent, or -1 */
 };
 
@@ -484,6 +492,56 @@ tlspind_on_save(sd_event_source *s, uint64_t usec, void *arg)
 	return sd_event_source_set_time(s, usec + COUNTERS_EVERY * 1000000ULL);
 }
 
+/* The engine answered pid's lookup of key: a hint for the learner. */
+static void
+tlspind_on_lookup(void *arg, pid_t pid, const char *key, size_t keylen)
+{
+	struct tlspind *d = arg;
+	struct timespec ts;
+
+	if (pid <= 0)
+		return;
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	hints_forward_add(d->hf, (uint32_t)pid, (uint64_t)ts.tv_sec, key,
+	    keylen);
+}
+
+/* The engine's wakeup is over: send its hints in one datagram. */
+static void
+tlspind_on_wakeup_done(void *arg)
+{
+	struct tlspind *d = arg;
+
+	hints_forward_flush(d->hf);
+}
+
+/* A learner started (fd: its hint channel) or stopped (fd = -1). */
+static void
+tlspind_on_learner(void *arg, int fd)
+{
+	struct tlspind *d = arg;
+
+	hints_forward_set_fd(d->hf, fd);
+}
+
+/* Wire the engine's lookups to the learner's hint channel. */
+static int
+tlspind_wire(struct tlspind *d)
+{
+	const struct server_lookup_hook hook = {
+		.answered = tlspind_on_lookup,
+		.wakeup_done = tlspind_on_wakeup_done,
+		.arg = d,
+	};
+
+	d->hf = hints_forward_new();
+	d->ld = learnd_new(d->ev, &d->cfg, tlspind_on_learner, d);
+	if (d->hf == NULL || d->ld == NULL)
+		return 0;
+	server_set_lookup_hook(d->srv, &hook);
+	return 1;
+}
+
 /* Set up the loop, signals, server; 0 with err on failure. */
 static int
 tlspind_start(struct tlspind *d, char *err, size_t errsz)
@@ -529,8 +587,7 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 		log_warn("starting without a store: every lookup answers "
 		    "TEMP, so Postfix defers mail, until %s opens",
 		    d->cfg.store);
-	d->ld = learnd_new(d->ev, d->srv, &d->cfg);
-	if (d->ld == NULL) {
+	if (!tlspind_wire(d)) {
 		snprintf(err, errsz, "out of memory");
 		return 0;
 	}
@@ -579,6 +636,7 @@ main(int argc, char **argv)
 	(void)sd_notify(0, "READY=1\nSTATUS=Answering policy queries");
 	rc = server_run(d->srv);
 	learnd_free(d->ld);
+	hints_forward_free(d->hf);
 	tlspind_log_stats(d);
 	server_stats_save(d->srv);
 	server_free(d->srv);

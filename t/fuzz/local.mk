@@ -39,6 +39,7 @@ FUZZ_SRC_correlate_load = daemon/correlate.c daemon/key.c \
 	daemon/logparse.c
 FUZZ_SRC_hints = daemon/hints.c
 FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
+	daemon/errbuf.c \
 	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c \
 	daemon/certname.c daemon/config.c daemon/dnsmsg.c daemon/pubsuffix.c
 FUZZ_SRC_smtpresp = daemon/smtpresp.c

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "hints.h"
 #include "tap.h"
@@ -296,6 +298,70 @@ test_codec(void)
 	    "encode refuses a key longer than KEY_MAX");
 }
 
+/* Receive one datagram from fd and decode its hints into q; how many. */
+static size_t
+forward_recv(int fd, struct hint *q, size_t max)
+{
+	unsigned char buf[HINTS_WIRE_MAX];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	size_t off = 0, used, i;
+
+	for (i = 0; n > 0 && i < max && off < (size_t)n; i++) {
+		used = hints_decode(buf + off, (size_t)n - off, &q[i]);
+		if (used == 0)
+			break;
+		off += used;
+	}
+	return i;
+}
+
+/* The sending side, over a real datagram socket pair. */
+static void
+test_forward(void)
+{
+	struct hints_forward *f = hints_forward_new();
+	struct hint q[HINTS_KEPT + 1];
+	char key[16];
+	int sv[2], i;
+
+	if (f == NULL || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) {
+		printf("Bail out! hints_forward_new or socketpair\n");
+		exit(99);
+	}
+	hints_forward_add(f, 10, 1000, "early.test", 10);
+	hints_forward_set_fd(f, sv[0]);
+	tap_is_int((long long)forward_recv(sv[1], q, 4), 1,
+	    "a new learner first gets the lookups before it");
+	tap_is_str(q[0].key, "early.test", "with the key");
+	hints_forward_add(f, 11, 1001, "a.test", 6);
+	hints_forward_add(f, 0, 1001, "nopid.test", 10);
+	hints_forward_add(f, 12, 1001, ".parent.test", 12);
+	hints_forward_add(f, 13, 1002, "b.test", 6);
+	tap_is_int((long long)forward_recv(sv[1], q, 4), 0,
+	    "nothing is sent before the flush");
+	hints_forward_flush(f);
+	tap_is_int((long long)forward_recv(sv[1], q, 4), 2,
+	    "one datagram, without pid 0 or a parent lookup");
+	tap_ok(q[0].pid == 11 && q[0].time == 1001 && q[1].pid == 13 &&
+	    strcmp(q[1].key, "b.test") == 0, "pid, time and key in order");
+	hints_forward_set_fd(f, -1);
+	hints_forward_add(f, 14, 1003, "c.test", 6);
+	hints_forward_flush(f);
+	tap_is_int((long long)forward_recv(sv[1], q, 4), 0,
+	    "no learner: nothing sent");
+	for (i = 0; i < HINTS_KEPT; i++) {
+		snprintf(key, sizeof(key), "k%d.test", i);
+		hints_forward_add(f, 100 + (uint32_t)i, 2000, key, strlen(key));
+	}
+	hints_forward_set_fd(f, sv[0]);
+	tap_is_int((long long)forward_recv(sv[1], q, HINTS_KEPT + 1),
+	    HINTS_KEPT, "a restarted learner gets the last HINTS_KEPT");
+	tap_is_str(q[0].key, "k0.test", "oldest first");
+	close(sv[0]);
+	close(sv[1]);
+	hints_forward_free(f);
+}
+
 int
 main(void)
 {
@@ -306,6 +372,7 @@ main(void)
 	test_pids();
 	test_extreme_times();
 	test_codec();
+	test_forward();
 	hints_free(H);
 	return tap_done();
 }
