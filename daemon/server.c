@@ -164,7 +164,8 @@ server_store(struct server *srv)
 	if (now < srv->store_retry)
 		return NULL;
 	srv->store_retry = now + USEC;
-	if (!store_open(&srv->store, srv->cfg.store, STORE_CREATE, err,
+	if (!store_open(&srv->store, srv->cfg.store, STORE_CREATE |
+	    STORE_LOOKUP, err,
 	    sizeof(err))) {
 		if (server_warn_allowed(srv))
 			log_err("%s; answering %s until it opens", err,
