@@ -105,8 +105,8 @@ answer_open_store(struct answer *a)
 	if (now < a->store_retry)
 		return 0;
 	a->store_retry = now + USEC;
-	if (!store_open(&a->store, a->cfg.store, STORE_CREATE, err,
-	    sizeof(err))) {
+	if (!store_open(&a->store, a->cfg.store, STORE_CREATE | STORE_LOOKUP,
+	    err, sizeof(err))) {
 		if (answer_warn_allowed(a))
 			log_err("%s; answering %s until it opens", err,
 			    a->cfg.mode == MODE_OBSERVE ?

@@ -41,12 +41,14 @@
  *	records a domain the store does not know yet is not recorded (the
  *	unrecorded counter says how many). Their number is kept in meta
  *	(LEARNER_EVIDENCE_KEY), moved in the transaction that moves a
- *	record and counted again by every sweep. Pins are never dropped.
+ *	record and counted again by every sweep (the idle index's size).
+ *	Pins are never dropped.
  *
- *	learner_expire() is that sweep. It reads the domains in slices of
- *	LEARNER_SWEEP_SCAN, each in its own short read transaction, and
- *	writes what is due in transactions of at most LEARNER_SWEEP_BATCH
- *	records: memory stays bounded whatever the store holds, lookups
+ *	learner_expire() is that sweep. It reads the store's indexes of
+ *	what falls due (learned pins by expiry, evidence-only records by
+ *	last activity; see store.c), never the records that are not due, in
+ *	slices of LEARNER_SWEEP_BATCH entries, each in its own short read
+ *	transaction, and writes each slice in one transaction: memory stays bounded whatever the store holds, lookups
  *	and other writers (tlspin pin) get the write lock between batches,
  *	and no reader stays open across the sweep's own commits (one that
  *	did would keep every page they free from reuse: the map would grow
@@ -79,7 +81,6 @@
 #define LEARNER_INDEX 2048	/* hash slots: twice the cache */
 #define LEARNER_POS_VERSION 1
 #define LEARNER_BLOB_MAX (3 + LEARNER_POS_MAX + CORRELATE_SAVE_MAX)
-#define LEARNER_SWEEP_SCAN 10000	/* records a read transaction scans */
 #define LEARNER_SWEEP_BATCH 1000	/* records a write transaction moves */
 #define LEARNER_STATS_LAST \
 	(offsetof(struct learner_stats, last_time) / sizeof(uint64_t))
@@ -367,8 +368,7 @@ learner_cache_clear(struct learner *l)
 static int
 learner_is_evidence(int exists, const struct record *r)
 {
-	return exists && r->reply_len == 0 && (r->state == STATE_OBSERVING ||
-	    r->state == STATE_EXPIRED);
+	return exists && record_is_evidence(r);
 }
 
 /* Open the batch's transaction if it is not open yet. */
@@ -755,14 +755,17 @@ learner_resume(struct learner *l, const char *pos_key, void *pos,
 
 /* --------------------------------------------------------------- expiry */
 
-/* A slice of the sweep: the records read, and those due among them. */
+/* A slice of the sweep: the index entries read, all due. */
 struct learner_sweep {
 	uint64_t now;
 	uint64_t max_age;		/* observe_max_age; 0: never */
-	char after[KEY_MAX + 1];	/* the last key read */
-	char (*due)[KEY_MAX + 1];	/* up to LEARNER_SWEEP_BATCH keys */
-	size_t ndue, scanned;
-	uint64_t evidence;		/* evidence-only records that stay */
+	enum store_index which;		/* the index being swept */
+	struct store_due pos;		/* the last entry read */
+	struct learner_due {
+		uint64_t when;
+		char key[KEY_MAX + 1];
+	} *due;				/* up to LEARNER_SWEEP_BATCH */
+	size_t ndue;
 	int more;			/* the slice stopped before the end */
 };
 
@@ -770,104 +773,130 @@ struct learner_sweep {
 static int
 learner_is_due(const struct record *r, uint64_t now)
 {
-	return (r->state == STATE_ENCRYPT || r->state == STATE_SECURE) &&
-	    r->source == SOURCE_LEARNED && r->expires != 0 &&
-	    r->expires <= now;
+	uint64_t when;
+
+	return record_expiry(r, &when) && when <= now;
+}
+
+/* The last activity an evidence-only record may have to be dropped. */
+static uint64_t
+learner_stale_before(uint64_t now, uint64_t max_age)
+{
+	return now - (max_age < now ? max_age : now);
 }
 
 /* An evidence-only record nothing happened to for max_age. */
 static int
 learner_is_stale(const struct record *r, uint64_t now, uint64_t max_age)
 {
-	uint64_t t = r->last_seen > r->updated ? r->last_seen : r->updated;
+	uint64_t t;
 
-	if (r->first_seen > t)
-		t = r->first_seen;
-	return max_age != 0 && learner_is_evidence(1, r) &&
-	    t <= now - (max_age < now ? max_age : now);
+	return max_age != 0 && record_idle_since(r, &t) &&
+	    t <= learner_stale_before(now, max_age);
 }
 
 static int
-learner_sweep_one(void *arg, const char *key, size_t keylen,
-    const struct record *r)
+learner_sweep_one(void *arg, uint64_t when, const char *key, size_t keylen)
 {
 	struct learner_sweep *w = arg;
 
-	memcpy(w->after, key, keylen + 1);
-	w->scanned++;
-	if (learner_is_due(r, w->now) ||
-	    learner_is_stale(r, w->now, w->max_age))
-		memcpy(w->due[w->ndue++], key, keylen + 1);
-	else if (learner_is_evidence(1, r))
-		w->evidence++;
-	if (w->ndue == LEARNER_SWEEP_BATCH ||
-	    w->scanned == LEARNER_SWEEP_SCAN) {
+	w->due[w->ndue].when = when;
+	memcpy(w->due[w->ndue++].key, key, keylen + 1);
+	if (w->ndue == LEARNER_SWEEP_BATCH) {
 		w->more = 1;
 		return 1;
 	}
 	return 0;
 }
 
-/* Expire or drop one record of the slice, as it is now, in the batch. */
+/* Whether key's index entry at when is the one its record has now. */
 static int
-learner_sweep_key(struct learner *l, struct learner_sweep *w, const char *key,
-    char *err, size_t errsz)
+learner_sweep_current(const struct learner_sweep *w, const struct record *r,
+    uint64_t when)
+{
+	uint64_t t;
+
+	if (w->which == STORE_EXPIRY)
+		return record_expiry(r, &t) && t == when;
+	return record_idle_since(r, &t) && t == when;
+}
+
+/* Expire a due pin in the batch, with its event. */
+static int
+learner_sweep_expire(struct learner *l, struct learner_slot *sl,
+    uint64_t now, char *err, size_t errsz)
 {
 	struct record_event ev;
+
+	if (learn_expire(&sl->r, sl->key, now, &l->p, &ev) ==
+	    LEARN_UNCHANGED)
+		return 1;
+	if (sl->r.updated < ev.time)
+		sl->r.updated = ev.time;  /* aged from its expiry */
+	sl->dirty = 1;
+	l->delta.transitions++;
+	if (!store_txn_event(l->t, &ev, err, errsz))
+		return 0;
+	if (l->efn != NULL)
+		l->efn(l->earg, &ev);
+	return 1;
+}
+
+/* Expire or drop one record of the slice, as it is now, in the batch;
+ * an index entry its record no longer has (the record changed while it
+ * was corrupt, or is gone) is dropped. */
+static int
+learner_sweep_key(struct learner *l, struct learner_sweep *w,
+    const struct learner_due *d, char *err, size_t errsz)
+{
 	struct learner_slot *sl;
 	int was;
 
-	if ((sl = learner_slot(l, key, err, errsz)) == NULL)
+	if ((sl = learner_slot(l, d->key, err, errsz)) == NULL)
 		return 0;
-	if (!sl->exists || sl->corrupt)
-		return 1;
+	if (sl->corrupt)
+		return 1;	/* left for the admin (tlspin unpin) */
+	if (!sl->exists || !learner_sweep_current(w, &sl->r, d->when))
+		return store_txn_unindex(l->t, w->which, d->when, d->key, err,
+		    errsz);
 	was = learner_is_evidence(1, &sl->r);
 	if (learner_is_due(&sl->r, w->now)) {
-		if (learn_expire(&sl->r, sl->key, w->now, &l->p, &ev) ==
-		    LEARN_UNCHANGED)
-			return 1;
-		if (sl->r.updated < ev.time)
-			sl->r.updated = ev.time;  /* aged from its expiry */
-		sl->dirty = 1;
-		l->delta.transitions++;
-		if (!store_txn_event(l->t, &ev, err, errsz))
+		if (!learner_sweep_expire(l, sl, w->now, err, errsz))
 			return 0;
-		if (l->efn != NULL)
-			l->efn(l->earg, &ev);
 	} else if (learner_is_stale(&sl->r, w->now, w->max_age)) {
 		/* no event: a flood of them would push the pins' out */
-		if (!store_txn_del(l->t, key, err, errsz))
+		if (!store_txn_del(l->t, d->key, err, errsz))
 			return 0;
 		sl->exists = sl->dirty = 0;
 		l->delta.aged++;
 	}
 	l->ev_delta += learner_is_evidence(sl->exists, &sl->r) - was;
-	w->evidence += learner_is_evidence(sl->exists, &sl->r);
 	return 1;
 }
 
 /*
  * Write one slice's due records in one transaction; the last slice also
- * stores the evidence-only count the sweep found.
+ * stores the evidence-only count: the entries of the idle index.
  */
 static int
-learner_sweep_write(struct learner *l, struct learner_sweep *w, char *err,
-    size_t errsz)
+learner_sweep_write(struct learner *l, struct learner_sweep *w, int last,
+    char *err, size_t errsz)
 {
-	size_t i;
+	size_t i, n;
 	int ok;
 
-	if (w->ndue == 0 && w->more)
+	if (w->ndue == 0 && !last)
 		return 1;
 	ok = learner_begin(l, err, errsz);
 	for (i = 0; ok && i < w->ndue; i++)
-		ok = learner_sweep_key(l, w, w->due[i], err, errsz);
-	if (ok && !w->more) {
-		l->ev_base = w->evidence;
+		ok = learner_sweep_key(l, w, &w->due[i], err, errsz);
+	ok = ok && learner_writeback(l, err, errsz);
+	if (ok && last) {
+		ok = store_txn_index_count(l->t, STORE_IDLE, &n, err, errsz);
+		l->ev_base = n;
 		l->ev_delta = 0;
 	}
-	ok = ok && learner_writeback(l, err, errsz) &&
-	    learner_stats_commit(l, err, errsz) &&
+	ok = ok && learner_stats_commit(l, err, errsz) &&
 	    learner_evidence_commit(l, err, errsz);
 	if (ok) {
 		ok = store_commit(l->t, err, errsz);
@@ -881,26 +910,37 @@ learner_sweep_write(struct learner *l, struct learner_sweep *w, char *err,
 	return ok;
 }
 
-/* A corrupt record is left for the admin (tlspin unpin); the other pins
- * still expire. */
+/* Sweep index which up to upto, slice by slice; last: the final one. */
 static int
-learner_sweep_corrupt(void *arg, const char *key, const char *why)
+learner_sweep(struct learner *l, struct learner_sweep *w,
+    enum store_index which, uint64_t upto, int last, char *err,
+    size_t errsz)
 {
-	(void)arg;
-	(void)key;
-	(void)why;
-	return 0;
+	int ok;
+
+	memset(&w->pos, 0, sizeof(w->pos));
+	w->which = which;
+	do {
+		w->ndue = 0;
+		w->more = 0;
+		ok = store_due(l->s, which, upto, &w->pos, learner_sweep_one,
+		    w, err, errsz) &&
+		    learner_sweep_write(l, w, last && !w->more, err, errsz);
+	} while (ok && w->more);
+	return ok;
 }
 
 /*
  * Learned pins past their expiry become expired, evidence-only records
- * idle for observe_max_age go; commits on its own, batch by batch.
+ * idle for observe_max_age go; commits on its own, batch by batch. The
+ * indexes (see store.c) hold what can fall due by time, so only that
+ * is read: the sweep costs what expires, not what the store holds.
  */
 int
 learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
 {
 	struct learner_sweep w;
-	int ok = 1;
+	int ok;
 
 	if (l->t != NULL) {
 		snprintf(err, errsz, "expiry check during a batch");
@@ -914,13 +954,11 @@ learner_expire(struct learner *l, uint64_t now, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory for the expiry check");
 		return 0;
 	}
-	do {
-		w.ndue = w.scanned = 0;
-		w.more = 0;
-		ok = store_walk_after(l->s, w.after, learner_sweep_one,
-		    learner_sweep_corrupt, &w, err, errsz) &&
-		    learner_sweep_write(l, &w, err, errsz);
-	} while (ok && w.more);
+	ok = learner_sweep(l, &w, STORE_EXPIRY, now, w.max_age == 0, err,
+	    errsz);
+	if (ok && w.max_age != 0)
+		ok = learner_sweep(l, &w, STORE_IDLE,
+		    learner_stale_before(now, w.max_age), 1, err, errsz);
 	free(w.due);
 	return ok;
 }

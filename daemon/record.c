@@ -8,6 +8,9 @@
  *	int record_decode(buf, len, r, err)
  *	int record_reply_view(buf, len, expires, reply, reply_len, err)
  *	int record_same(a, b)
+ *	int record_is_evidence(r)
+ *	int record_expiry(r, when)
+ *	int record_idle_since(r, when)
  *	size_t record_text_bad(s, n)
  *	size_t record_event_encode(e, buf, bufsz)
  *	int record_event_decode(buf, len, e, err)
@@ -46,6 +49,11 @@
  *	left and reject a newer version, unknown enum values, bytes that are
  *	not printable ASCII in text fields and trailing bytes, with a
  *	reason in *err: a corrupt record is an error, never a guess.
+ *
+ *	record_is_evidence(), record_expiry() and record_idle_since() say
+ *	which of the store's indexes a record belongs in: the learned pins
+ *	by the time they expire, the evidence-only records by the time of
+ *	their last activity (see store.c).
  *
  *	record_text_bad() finds the first byte of a text that a record cannot
  *	hold, so writers can refuse it with a reason before it is stored.
@@ -245,6 +253,33 @@ record_reply_view(const unsigned char *buf, size_t len, uint64_t *expires,
 	*reply = (const char *)c.p;
 	*reply_len = n;
 	return 1;
+}
+
+/* A record that holds only evidence: no reply, nobody else's entry. */
+int
+record_is_evidence(const struct record *r)
+{
+	return r->reply_len == 0 && (r->state == STATE_OBSERVING ||
+	    r->state == STATE_EXPIRED);
+}
+
+/* A learned pin that expires: 1 with the time in *when. */
+int
+record_expiry(const struct record *r, uint64_t *when)
+{
+	*when = r->expires;
+	return (r->state == STATE_ENCRYPT || r->state == STATE_SECURE) &&
+	    r->source == SOURCE_LEARNED && r->expires != 0;
+}
+
+/* An evidence-only record: 1 with its last activity in *when. */
+int
+record_idle_since(const struct record *r, uint64_t *when)
+{
+	uint64_t t = r->last_seen > r->updated ? r->last_seen : r->updated;
+
+	*when = r->first_seen > t ? r->first_seen : t;
+	return record_is_evidence(r);
 }
 
 /* The version 2 tail: what learning keeps about the current run. */

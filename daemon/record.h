@@ -74,6 +74,9 @@ int record_reply_view(const unsigned char *buf, size_t len,
     uint64_t *expires, const char **reply, size_t *reply_len,
     const char **err);
 int record_same(const struct record *a, const struct record *b);
+int record_is_evidence(const struct record *r);
+int record_expiry(const struct record *r, uint64_t *when);
+int record_idle_since(const struct record *r, uint64_t *when);
 size_t record_text_bad(const char *s, size_t n);
 size_t record_event_encode(const struct record_event *e, unsigned char *buf,
     size_t bufsz);

@@ -7,20 +7,44 @@
  *	int store_open(out, dir, flags, err, errsz)
  *	enum store_status store_lookup(s, key, keylen, now, reply, ...)
  *	int store_begin(s, txn, err, errsz) ... store_commit(txn, err, errsz)
+ *	int store_due(s, index, upto, pos, fn, arg, err, errsz)
  * DESCRIPTION
- *	One LMDB environment in a directory holds three named databases:
+ *	One LMDB environment in a directory holds six named databases:
  *	"domains" (next-hop domain -> record, see record.c), "meta" (schema
- *	version, log position, counters) and "events" (8-byte big-endian
- *	sequence -> event record, a bounded audit trail). LMDB lets the
- *	daemon and the CLI use it at once: readers never wait for the one
- *	writer, and every write is one transaction that commits whole.
+ *	version, log position, counters), "events" (8-byte big-endian
+ *	sequence -> event record, a bounded audit trail), and what is
+ *	derived from the records, written in the same transactions:
+ *	"replies" (domain -> expiry, 8 bytes little-endian, 0 = never, then
+ *	the exact reply; only records with a reply have one), "expiry"
+ *	(8-byte big-endian time + domain -> nothing, for each learned pin
+ *	that expires) and "idle" (the same, by last activity, for each
+ *	record that holds only evidence). LMDB lets the daemon and the CLI
+ *	use it at once: readers never wait for the one writer, and every
+ *	write is one transaction that commits whole.
  *
  *	store_lookup() is the socketmap lookup path: one read transaction
  *	(renewed, never reallocated; store_read_hold() lets the lookups of
- *	one loop wakeup share it), one get, a bounds-checked view of the
- *	reply and its expiry, a copy, and a reset. It returns STORE_NOTFOUND
- *	when there is no record, no reply (observing) or the reply expired,
- *	and STORE_ERROR, never NOTFOUND, when LMDB or the record fails.
+ *	one loop wakeup share it), one get in "replies", whose entries are
+ *	small enough that a 4 KB page holds ~50 of them (a record with its
+ *	evidence is ~11 a page, and random keys then miss the CPU caches),
+ *	a bounds check, a copy, and a reset. It returns STORE_NOTFOUND when
+ *	there is no entry (no record, or observing) or the reply expired,
+ *	and STORE_ERROR, never NOTFOUND, when LMDB or the entry fails.
+ *
+ *	Schema 1 stores (a tlspin before the reply table) are migrated when
+ *	a writer opens them (tlspin pin, import, learn; tlspind's learner):
+ *	one write transaction builds the three derived databases from the
+ *	records and sets schema 2, so a reader sees the old store or the
+ *	whole new one. A corrupt record gets the reply entry the old lookup
+ *	path would have answered from (its header), or one that reads as
+ *	damaged, so a lookup stays TEMP for it. The lookup process
+ *	(STORE_LOOKUP) never takes the write lock to migrate: until a writer
+ *	has, it answers from the records as schema 1 did, and looks once a
+ *	second whether the store was migrated meanwhile. A store of a newer
+ *	schema is refused.
+ *
+ *	store_due() scans an index up to a time, for the learner's expiry
+ *	sweep, which so touches only what falls due.
  *
  *	store_open() refuses a store directory, or data file, that its group
  *	or others may write, for reading too: whoever can write the store
@@ -46,18 +70,27 @@
 #include <unistd.h>
 
 #include "errbuf.h"
+#include "le.h"
 #include "store.h"
 
 #define STORE_FULL_BELOW (1024 * 1024)	/* free bytes: a full file system */
 
+#define STORE_INDEX_KEY (8 + KEY_MAX)	/* big-endian time + domain */
+
 struct store {
 	MDB_env *env;
 	MDB_dbi domains, meta, events;
+	MDB_dbi replies, index[2];	/* schema 2: derived from domains */
 	MDB_txn *rtxn;		/* reset between lookups, renewed for each */
 	int held;		/* rtxn renewed for a batch of lookups */
 	int readonly;
+	int lookup;		/* STORE_LOOKUP: never migrates */
+	unsigned schema;	/* as opened */
+	uint64_t checked;	/* schema 1: when we last looked for 2 */
 	char dir[4096];
 };
+
+static const char *const store_index_name[2] = { "expiry", "idle" };
 
 struct store_txn {
 	struct store *s;
@@ -114,8 +147,23 @@ store_map_size(void)
 	return sizeof(size_t) > 4 ? (size_t)16 << 30 : (size_t)512 << 20;
 }
 
-/* Check the schema version inside txn, or set it when create is set and
- * there is none; STORE_NOTFOUND when there is none and create is not. */
+/* Write schema version ver inside the write transaction txn. */
+static int
+store_schema_put(struct store *s, MDB_txn *txn, unsigned ver)
+{
+	MDB_val k = { 6, (void *)"schema" }, v;
+	unsigned char b[4];
+
+	b[0] = (unsigned char)ver;
+	b[1] = b[2] = b[3] = 0;
+	v.mv_size = 4;
+	v.mv_data = b;
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+/* Read the schema version inside txn into s->schema, or set it when
+ * create is set and there is none; STORE_NOTFOUND when there is none
+ * and create is not. Versions 1 (migrated) to STORE_SCHEMA are read. */
 static enum store_status
 store_schema(struct store *s, MDB_txn *txn, int create, char *err,
     size_t errsz)
@@ -129,11 +177,8 @@ store_schema(struct store *s, MDB_txn *txn, int create, char *err,
 	if (rc == MDB_NOTFOUND && !create)
 		return STORE_NOTFOUND;
 	if (rc == MDB_NOTFOUND) {
-		b[0] = STORE_SCHEMA;
-		b[1] = b[2] = b[3] = 0;
-		v.mv_size = 4;
-		v.mv_data = b;
-		rc = mdb_put(txn, s->meta, &k, &v, 0);
+		rc = store_schema_put(s, txn, STORE_SCHEMA);
+		s->schema = STORE_SCHEMA;
 		if (rc == 0)
 			return STORE_OK;
 	}
@@ -150,7 +195,7 @@ store_schema(struct store *s, MDB_txn *txn, int create, char *err,
 	memcpy(b, v.mv_data, 4);
 	ver = b[0] | (unsigned)b[1] << 8 | (unsigned)b[2] << 16 |
 	    (unsigned)b[3] << 24;
-	if (ver != STORE_SCHEMA) {
+	if (ver < STORE_SCHEMA_RECORDS || ver > STORE_SCHEMA) {
 		store_errf(err, errsz, "store %s has schema version %u, but "
 		    "this tlspin reads version %u%s", s->dir, ver,
 		    STORE_SCHEMA, ver > STORE_SCHEMA ?
@@ -158,20 +203,41 @@ store_schema(struct store *s, MDB_txn *txn, int create, char *err,
 		    " (it is damaged)");
 		return STORE_ERROR;
 	}
+	s->schema = ver;
 	return STORE_OK;
 }
+
+/* Open the databases derived from the records (schema 2), creating
+ * them with flags MDB_CREATE. */
+static int
+store_open_derived(struct store *s, MDB_txn *txn, unsigned flags)
+{
+	int rc;
+
+	rc = mdb_dbi_open(txn, "replies", flags, &s->replies);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, store_index_name[STORE_EXPIRY], flags,
+		    &s->index[STORE_EXPIRY]);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, store_index_name[STORE_IDLE], flags,
+		    &s->index[STORE_IDLE]);
+	return rc;
+}
+
+static int store_derive_all(struct store *s, MDB_txn *txn);
 
 /* Open the three named databases and check the schema in one
  * transaction: a read-only one, or with create a write one that makes
  * what is missing. STORE_NOTFOUND when, without create, a database or
- * the schema version is missing. */
+ * the schema version is missing. A new store is made at STORE_SCHEMA. */
 static enum store_status
 store_open_dbs_in(struct store *s, int create, char *err, size_t errsz)
 {
 	MDB_txn *txn = NULL;
 	unsigned flags = create ? MDB_CREATE : 0;
 	enum store_status st;
-	int rc;
+	int rc, fresh = 0;
+	MDB_val k = { 6, (void *)"schema" }, v;
 
 	rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
 	if (rc == 0)
@@ -180,6 +246,8 @@ store_open_dbs_in(struct store *s, int create, char *err, size_t errsz)
 		rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "events", flags, &s->events);
+	if (rc == 0 && create)
+		fresh = mdb_get(txn, s->meta, &k, &v) == MDB_NOTFOUND;
 	if (rc == MDB_NOTFOUND && !create && !s->readonly) {
 		mdb_txn_abort(txn);
 		return STORE_NOTFOUND;
@@ -203,19 +271,73 @@ store_open_dbs_in(struct store *s, int create, char *err, size_t errsz)
 		mdb_txn_abort(txn);
 		return st;
 	}
-	rc = mdb_txn_commit(txn);	/* read-only too: keeps the handles */
+	rc = s->schema == STORE_SCHEMA ? store_open_derived(s, txn, flags) : 0;
+	if (rc == 0 && fresh)	/* records without a schema: derive them */
+		rc = store_derive_all(s, txn);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);  /* read-only too: keeps the handles */
+	else
+		mdb_txn_abort(txn);
 	if (rc != 0) {
 		store_errf(err, errsz, "cannot initialise store %s: %s%s",
-		    s->dir, mdb_strerror(rc), store_hint(rc));
+		    s->dir, mdb_strerror(rc), rc == MDB_NOTFOUND ? " (its "
+		    "reply table is missing: the store is damaged; restore it "
+		    "from a backup, or tlspin export it and import it into a "
+		    "new store)" : store_hint(rc));
 		return STORE_ERROR;
 	}
 	return STORE_OK;
 }
 
+/*
+ * Migrate a schema 1 store: in one write transaction, build the reply
+ * table and the indexes from every record and set the schema, so that
+ * no reader ever sees half of it. Another writer may have done it
+ * meanwhile; then this only opens the databases.
+ */
+static int
+store_migrate(struct store *s, char *err, size_t errsz)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot migrate store %s to schema %u: "
+		    "%s%s", s->dir, STORE_SCHEMA, mdb_strerror(rc),
+		    store_hint(rc));
+		return 0;
+	}
+	if (store_schema(s, txn, 0, err, errsz) != STORE_OK) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	rc = store_open_derived(s, txn, MDB_CREATE);
+	if (rc == 0 && s->schema < STORE_SCHEMA) {
+		rc = store_derive_all(s, txn);
+		if (rc == 0)
+			rc = store_schema_put(s, txn, STORE_SCHEMA);
+	}
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot migrate store %s to schema %u: "
+		    "%s%s", s->dir, STORE_SCHEMA, mdb_strerror(rc),
+		    store_hint(rc));
+		s->schema = STORE_SCHEMA_RECORDS;
+		return 0;
+	}
+	s->schema = STORE_SCHEMA;
+	return 1;
+}
+
 /* Open the named databases. A read-only transaction when they exist, so
  * opening never waits for LMDB's write lock (an import or the learner
  * can hold it for seconds, and the process answering Postfix reopens
- * the store); a write transaction only to create what is missing. */
+ * the store); a write transaction only to create what is missing, or
+ * for a writer (not the lookup process) to migrate a schema 1 store. */
 static int
 store_open_dbs(struct store *s, char *err, size_t errsz)
 {
@@ -223,6 +345,9 @@ store_open_dbs(struct store *s, char *err, size_t errsz)
 
 	if (st == STORE_NOTFOUND)
 		st = store_open_dbs_in(s, 1, err, errsz);
+	if (st == STORE_OK && s->schema < STORE_SCHEMA && !s->readonly &&
+	    !s->lookup)
+		return store_migrate(s, err, errsz);
 	return st == STORE_OK;
 }
 
@@ -307,6 +432,7 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 	}
 	memcpy(s->dir, dir, strlen(dir) + 1);
 	s->readonly = (flags & STORE_READONLY) != 0;
+	s->lookup = (flags & STORE_LOOKUP) != 0;
 	if (s->readonly)
 		envflags |= MDB_RDONLY;
 	if ((flags & STORE_CREATE) && mkdir(dir, 0750) != 0 &&
@@ -322,7 +448,7 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 	}
 	rc = mdb_env_create(&s->env);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(s->env, 4);
+		rc = mdb_env_set_maxdbs(s->env, 8);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(s->env, store_map_size());
 	if (rc == 0)
@@ -392,6 +518,75 @@ store_read_release(struct store *s)
 	}
 }
 
+static void store_schema_recheck_in(struct store *s);
+
+/*
+ * A schema 1 store, opened by the lookup process: whether a writer has
+ * migrated it since. A short read transaction, at most once a second
+ * (now), with rtxn reset (its snapshot may predate the new databases;
+ * a renew after this sees them).
+ */
+static void
+store_schema_recheck(struct store *s, uint64_t now)
+{
+	int held = s->held;
+
+	if (s->schema == STORE_SCHEMA || now == s->checked)
+		return;
+	s->checked = now;
+	store_read_release(s);
+	store_schema_recheck_in(s);
+	if (held)
+		(void)store_read_hold(s);
+}
+
+/* The recheck itself, with rtxn reset. */
+static void
+store_schema_recheck_in(struct store *s)
+{
+	MDB_txn *txn;
+
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return;
+	if (store_schema(s, txn, 0, NULL, 0) != STORE_OK ||
+	    s->schema != STORE_SCHEMA ||
+	    store_open_derived(s, txn, 0) != 0) {
+		s->schema = STORE_SCHEMA_RECORDS;
+		mdb_txn_abort(txn);
+		return;
+	}
+	if (mdb_txn_commit(txn) != 0)	/* keeps the handles */
+		s->schema = STORE_SCHEMA_RECORDS;
+}
+
+/* The reply and expiry of a schema 1 record, for the lookup path. */
+static int
+store_view_record(const MDB_val *v, uint64_t *expires, const char **view,
+    size_t *n, const char **err)
+{
+	return record_reply_view(v->mv_data, v->mv_size, expires, view, n,
+	    err);
+}
+
+/* The reply and expiry of an entry of the reply table. */
+static int
+store_view_reply(const MDB_val *v, uint64_t *expires, const char **view,
+    size_t *n, const char **err)
+{
+	if (v->mv_size <= 8) {
+		*err = "reply record is truncated";
+		return 0;
+	}
+	if (v->mv_size - 8 > REPLY_MAX) {
+		*err = "reply record is longer than a reply";
+		return 0;
+	}
+	*expires = le_get(v->mv_data, 8);
+	*view = (const char *)v->mv_data + 8;
+	*n = v->mv_size - 8;
+	return 1;
+}
+
 /* The socketmap lookup path; see the file header. */
 enum store_status
 store_lookup(struct store *s, const char *key, size_t keylen, uint64_t now,
@@ -402,17 +597,19 @@ store_lookup(struct store *s, const char *key, size_t keylen, uint64_t now,
 	const char *view;
 	uint64_t expires;
 	size_t n;
-	int rc, own = !s->held;
+	int rc, own = !s->held, table;
 
+	store_schema_recheck(s, now);
+	table = s->schema == STORE_SCHEMA;
 	rc = own ? mdb_txn_renew(s->rtxn) : 0;
 	if (rc != 0) {
 		*err = mdb_strerror(rc);
 		return STORE_ERROR;
 	}
-	rc = mdb_get(s->rtxn, s->domains, &k, &v);
+	rc = mdb_get(s->rtxn, table ? s->replies : s->domains, &k, &v);
 	if (rc == 0) {
-		if (!record_reply_view(v.mv_data, v.mv_size, &expires, &view,
-		    &n, err))
+		if (!(table ? store_view_reply(&v, &expires, &view, &n, err) :
+		    store_view_record(&v, &expires, &view, &n, err)))
 			st = STORE_ERROR;
 		else if (n > 0 && (expires == 0 || expires > now)) {
 			if (n >= replysz) {
@@ -433,6 +630,171 @@ store_lookup(struct store *s, const char *key, size_t keylen, uint64_t now,
 	if (own)
 		mdb_txn_reset(s->rtxn);
 	return st;
+}
+
+/* ------------------------------------------------ the derived databases */
+
+/* An index key: when, big-endian (so keys sort by time), then key. */
+static MDB_val
+store_index_key(unsigned char *buf, uint64_t when, const char *key,
+    size_t keylen)
+{
+	MDB_val k;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		buf[i] = (unsigned char)(when >> (8 * (7 - i)));
+	memcpy(buf + 8, key, keylen);
+	k.mv_size = 8 + keylen;
+	k.mv_data = buf;
+	return k;
+}
+
+/* Put (del 0) or delete (del 1) key's entry in index which at when. */
+static int
+store_index_set(struct store *s, MDB_txn *txn, enum store_index which,
+    uint64_t when, const char *key, size_t keylen, int del)
+{
+	unsigned char buf[STORE_INDEX_KEY];
+	MDB_val k = store_index_key(buf, when, key, keylen), v = { 0, "" };
+	int rc;
+
+	if (del) {
+		rc = mdb_del(txn, s->index[which], &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	return mdb_put(txn, s->index[which], &k, &v, 0);
+}
+
+/* Add (del 0) or remove (del 1) the index entries of record r. */
+static int
+store_index_record(struct store *s, MDB_txn *txn, const char *key,
+    size_t keylen, const struct record *r, int del)
+{
+	uint64_t when;
+	int rc = 0;
+
+	if (record_expiry(r, &when))
+		rc = store_index_set(s, txn, STORE_EXPIRY, when, key, keylen,
+		    del);
+	if (rc == 0 && record_idle_since(r, &when))
+		rc = store_index_set(s, txn, STORE_IDLE, when, key, keylen,
+		    del);
+	return rc;
+}
+
+/* Write key's reply entry: expiry and reply, or none without a reply
+ * (flags: MDB_APPEND when filling the table in key order). */
+static int
+store_reply_put(struct store *s, MDB_txn *txn, const MDB_val *k,
+    uint64_t expires, const char *reply, size_t n, unsigned flags)
+{
+	unsigned char buf[8 + REPLY_MAX];
+	MDB_val v = { 8 + n, buf };
+	int rc;
+
+	if (n == 0 || n > REPLY_MAX) {
+		rc = mdb_del(txn, s->replies, (MDB_val *)k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	le_put(buf, expires, 8);
+	memcpy(buf + 8, reply, n);
+	return mdb_put(txn, s->replies, (MDB_val *)k, &v, flags);
+}
+
+/*
+ * What key's record r (NULL when there is none) puts in the derived
+ * databases, before it is written: the old record's index entries go
+ * (a corrupt old record's cannot be found: the sweep drops those when
+ * it meets them), the new ones and the reply entry come.
+ */
+static int
+store_derive(struct store_txn *t, const MDB_val *k, const struct record *r)
+{
+	struct store *s = t->s;
+	struct record *old;
+	MDB_val v;
+	const char *why;
+	int rc;
+
+	rc = mdb_get(t->txn, s->domains, (MDB_val *)k, &v);
+	if (rc == 0) {
+		if ((old = malloc(sizeof(*old))) == NULL)
+			return ENOMEM;
+		if (record_decode(v.mv_data, v.mv_size, old, &why))
+			rc = store_index_record(s, t->txn, k->mv_data,
+			    k->mv_size, old, 1);
+		free(old);
+	} else if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (rc == 0 && r != NULL)
+		rc = store_index_record(s, t->txn, k->mv_data, k->mv_size, r,
+		    0);
+	if (rc == 0)
+		rc = store_reply_put(s, t->txn, k, r ? r->expires : 0,
+		    r ? r->reply : NULL, r ? r->reply_len : 0, 0);
+	return rc;
+}
+
+/*
+ * One record of a store being migrated, into the derived databases. A
+ * corrupt one gets the reply the schema 1 lookup read from its header,
+ * or an entry that reads as damaged (a lookup stays TEMP), and no index
+ * entry: the admin fixes it with tlspin pin or unpin.
+ */
+static int
+store_derive_one(struct store *s, MDB_txn *txn, const MDB_val *k,
+    const MDB_val *v, struct record *r)
+{
+	unsigned char damaged[8] = { 0 };
+	MDB_val bad = { sizeof(damaged), damaged };
+	const char *why, *view;
+	uint64_t expires;
+	size_t n;
+	int rc;
+
+	if (record_decode(v->mv_data, v->mv_size, r, &why)) {
+		rc = store_index_record(s, txn, k->mv_data, k->mv_size, r, 0);
+		return rc != 0 ? rc : store_reply_put(s, txn, k, r->expires,
+		    r->reply, r->reply_len, MDB_APPEND);
+	}
+	if (store_view_record(v, &expires, &view, &n, &why))
+		return store_reply_put(s, txn, k, expires, view, n,
+		    MDB_APPEND);
+	return mdb_put(txn, s->replies, (MDB_val *)k, &bad, MDB_APPEND);
+}
+
+/* Build the derived databases from every record, inside txn. */
+static int
+store_derive_all(struct store *s, MDB_txn *txn)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct record *r;
+	int rc;
+
+	rc = mdb_drop(txn, s->replies, 0);
+	if (rc == 0)
+		rc = mdb_drop(txn, s->index[STORE_EXPIRY], 0);
+	if (rc == 0)
+		rc = mdb_drop(txn, s->index[STORE_IDLE], 0);
+	if (rc != 0)
+		return rc;
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return ENOMEM;
+	rc = mdb_cursor_open(txn, s->domains, &cur);
+	if (rc != 0) {
+		free(r);
+		return rc;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if (k.mv_size <= KEY_MAX &&
+		    (rc = store_derive_one(s, txn, &k, &v, r)) != 0)
+			break;
+	mdb_cursor_close(cur);
+	free(r);
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* Read and decode one record inside an LMDB transaction. */
@@ -648,6 +1010,117 @@ store_events_foreach(struct store *s, const char *domain, store_event_fn fn,
 	return 1;
 }
 
+/* Position the cursor on the first entry after pos (the first of all
+ * when pos has not started). */
+static int
+store_due_first(MDB_cursor *cur, const struct store_due *pos, MDB_val *k,
+    MDB_val *v)
+{
+	unsigned char buf[STORE_INDEX_KEY];
+	MDB_val at;
+	int rc;
+
+	if (!pos->started)
+		return mdb_cursor_get(cur, k, v, MDB_FIRST);
+	at = store_index_key(buf, pos->when, pos->key, strlen(pos->key));
+	*k = at;
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (rc == 0 && k->mv_size == at.mv_size &&
+	    memcmp(k->mv_data, buf, at.mv_size) == 0)
+		rc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+	return rc;
+}
+
+/*
+ * Call fn for each entry of index which, after pos, whose time is at
+ * most upto, in time order, in one read transaction; pos follows the
+ * scan, and fn returns non-zero to stop it (a caller goes on later
+ * from pos, in a new transaction). 0 on a store error.
+ */
+int
+store_due(struct store *s, enum store_index which, uint64_t upto,
+    struct store_due *pos, store_due_fn fn, void *arg, char *err,
+    size_t errsz)
+{
+	MDB_txn *txn = store_read_begin(s, err, errsz);
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint64_t when;
+	size_t n;
+	int rc;
+
+	if (txn == NULL)
+		return 0;
+	if (s->schema != STORE_SCHEMA) {	/* read-only, not migrated */
+		mdb_txn_abort(txn);
+		return 1;
+	}
+	rc = mdb_cursor_open(txn, s->index[which], &cur);
+	if (rc == 0)
+		rc = store_due_first(cur, pos, &k, &v);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size <= 8 || k.mv_size > STORE_INDEX_KEY)
+			continue;	/* not ours: skip it */
+		when = store_seq_decode(&k);
+		if (when > upto)
+			break;
+		n = k.mv_size - 8;
+		pos->started = 1;
+		pos->when = when;
+		memcpy(pos->key, (const char *)k.mv_data + 8, n);
+		pos->key[n] = '\0';
+		if (fn(arg, when, pos->key, n) != 0)
+			break;
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		store_errf(err, errsz, "cannot read the %s index of store %s: "
+		    "%s", store_index_name[which], s->dir, mdb_strerror(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* Drop key's entry at when from index which (one that no longer
+ * matches its record); a missing one is not an error. */
+int
+store_txn_unindex(struct store_txn *t, enum store_index which, uint64_t when,
+    const char *key, char *err, size_t errsz)
+{
+	size_t n = strlen(key);
+	int rc;
+
+	rc = n <= KEY_MAX ? store_index_set(t->s, t->txn, which, when, key, n,
+	    1) : 0;
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot update the %s index of store "
+		    "%s: %s", store_index_name[which], t->s->dir,
+		    mdb_strerror(rc));
+		return 0;
+	}
+	return 1;
+}
+
+/* How many entries index which holds, as the transaction sees it. */
+int
+store_txn_index_count(struct store_txn *t, enum store_index which,
+    size_t *n, char *err, size_t errsz)
+{
+	MDB_stat st;
+	int rc = mdb_stat(t->txn, t->s->index[which], &st);
+
+	*n = rc == 0 ? st.ms_entries : 0;
+	if (rc != 0) {
+		store_errf(err, errsz, "cannot read the %s index of store %s: "
+		    "%s", store_index_name[which], t->s->dir,
+		    mdb_strerror(rc));
+		return 0;
+	}
+	return 1;
+}
+
 /* Copy a meta value into buf (*len 0 when absent); 0 on a store error. */
 int
 store_meta_get(struct store *s, const char *name, void *buf, size_t bufsz,
@@ -720,7 +1193,7 @@ store_info(struct store *s, struct store_info *info, char *err, size_t errsz)
 		info->max_readers = ei.me_maxreaders;
 		info->readers = ei.me_numreaders;
 	}
-	info->schema = STORE_SCHEMA;
+	info->schema = s->schema;
 	return 1;
 }
 
@@ -732,7 +1205,7 @@ store_begin(struct store *s, struct store_txn **out, char *err, size_t errsz)
 	int rc;
 
 	*out = NULL;
-	if (s->readonly) {
+	if (s->readonly || s->schema != STORE_SCHEMA) {
 		store_errf(err, errsz, "store %s is open read-only", s->dir);
 		return 0;
 	}
@@ -761,7 +1234,7 @@ store_txn_get(struct store_txn *t, const char *key, struct record *r,
 	return store_get_in(t->s, t->txn, key, r, err, errsz);
 }
 
-/* Write one domain record. */
+/* Write one domain record, and what is derived from it. */
 int
 store_txn_put(struct store_txn *t, const char *key, const struct record *r,
     char *err, size_t errsz)
@@ -777,7 +1250,9 @@ store_txn_put(struct store_txn *t, const char *key, const struct record *r,
 		    key);
 		return 0;
 	}
-	rc = mdb_put(t->txn, t->s->domains, &k, &v, 0);
+	rc = store_derive(t, &k, r);
+	if (rc == 0)
+		rc = mdb_put(t->txn, t->s->domains, &k, &v, 0);
 	if (rc != 0) {
 		store_errf(err, errsz, "cannot write %s to store %s: %s%s",
 		    key, t->s->dir, mdb_strerror(rc), store_hint(rc));
@@ -786,14 +1261,17 @@ store_txn_put(struct store_txn *t, const char *key, const struct record *r,
 	return 1;
 }
 
-/* Delete one domain record; deleting a missing one is not an error. */
+/* Delete one domain record and what is derived from it; deleting a
+ * missing one is not an error. */
 int
 store_txn_del(struct store_txn *t, const char *key, char *err, size_t errsz)
 {
 	MDB_val k = { strlen(key), (void *)key };
 	int rc;
 
-	rc = mdb_del(t->txn, t->s->domains, &k, NULL);
+	rc = k.mv_size <= KEY_MAX ? store_derive(t, &k, NULL) : 0;
+	if (rc == 0)
+		rc = mdb_del(t->txn, t->s->domains, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		store_errf(err, errsz, "cannot delete %s from store %s: %s",
 		    key, t->s->dir, mdb_strerror(rc));

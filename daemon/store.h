@@ -7,7 +7,8 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA 1		/* layout of the named databases */
+#define STORE_SCHEMA 2		/* layout of the named databases */
+#define STORE_SCHEMA_RECORDS 1	/* no reply table: read and migrated */
 #define STORE_EVENTS_MAX 100000	/* audit trail keeps this many events */
 #define STORE_ERR_MAX 512
 
@@ -19,7 +20,21 @@ enum store_status {
 
 enum store_open_flags {
 	STORE_READONLY = 1,	/* never write (read-only commands) */
-	STORE_CREATE = 2	/* create the directory and databases */
+	STORE_CREATE = 2,	/* create the directory and databases */
+	STORE_LOOKUP = 4	/* the lookup process: never migrate */
+};
+
+/* The indexes of what falls due, by time (see store.c). */
+enum store_index {
+	STORE_EXPIRY = 0,	/* learned pins, by when they expire */
+	STORE_IDLE		/* evidence-only records, by last activity */
+};
+
+/* Where a scan of an index got to; zeroed to start from the first. */
+struct store_due {
+	int started;
+	uint64_t when;
+	char key[KEY_MAX + 1];
 };
 
 struct store;
@@ -35,6 +50,8 @@ struct store_info {
 typedef int (*store_domain_fn)(void *arg, const char *key, size_t keylen,
     const struct record *r);
 typedef int (*store_corrupt_fn)(void *arg, const char *key, const char *why);
+typedef int (*store_due_fn)(void *arg, uint64_t when, const char *key,
+    size_t keylen);
 typedef int (*store_event_fn)(void *arg, uint64_t seq,
     const struct record_event *e);
 
@@ -60,6 +77,9 @@ int store_walk_after(struct store *s, const char *after,
     size_t errsz);
 int store_events_foreach(struct store *s, const char *domain,
     store_event_fn fn, void *arg, char *err, size_t errsz);
+int store_due(struct store *s, enum store_index which, uint64_t upto,
+    struct store_due *pos, store_due_fn fn, void *arg, char *err,
+    size_t errsz);
 int store_meta_get(struct store *s, const char *name, void *buf,
     size_t bufsz, size_t *len, char *err, size_t errsz);
 int store_info(struct store *s, struct store_info *info, char *err,
@@ -73,6 +93,10 @@ int store_txn_put(struct store_txn *t, const char *key,
     const struct record *r, char *err, size_t errsz);
 int store_txn_del(struct store_txn *t, const char *key, char *err,
     size_t errsz);
+int store_txn_unindex(struct store_txn *t, enum store_index which,
+    uint64_t when, const char *key, char *err, size_t errsz);
+int store_txn_index_count(struct store_txn *t, enum store_index which,
+    size_t *n, char *err, size_t errsz);
 int store_txn_event(struct store_txn *t, const struct record_event *e,
     char *err, size_t errsz);
 int store_txn_meta_put(struct store_txn *t, const char *name,

@@ -299,6 +299,13 @@ bench_gen_policies() {
 	}' >"$2"
 }
 
+# bench_gen_misses N FILE: N unknown keys spread across the key space of
+# bench_gen_policies' stores: dI.example.net sorts right after dI.example,
+# so a miss walks the same B-tree pages as a hit, not the last leaf.
+bench_gen_misses() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "d%d.example.net\n", i }' >"$2"
+}
+
 # bench_gen_keys PREFIX N FILE: N keys PREFIX1.example ... PREFIXN.example.
 bench_gen_keys() {
 	awk -v p="$1" -v n="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "%s%d.example\n", p, i }' >"$3"

@@ -59,7 +59,7 @@ case " $BENCH_SIZES " in
 *" $MAIN_SIZE "*) ;;
 *) build_store "$MAIN_SIZE" ;;
 esac
-bench_gen_keys n "$MAIN_SIZE" "$W/misses"
+bench_gen_misses "$MAIN_SIZE" "$W/misses"
 
 # start_tlspind SIZE: tlspind on the store of SIZE domains, socket
 # tlspind.SIZE.sock; sets tlspind_pid.

@@ -12,18 +12,22 @@ raw_put() {
 		"$3" "$4" | mdb_load -s "$2" "$1"
 }
 
+# A lookup reads the reply table (key -> expiry + reply), not the
+# records: damage it there, and the records too for tlspin show.
 pin good.test --level encrypt
 raw_put "$STORE" domains corrupt.test '\01\03\07'
 ok $? "wrote a truncated record with mdb_load"
-raw_put "$STORE" domains badversion.test '\09\03\02\01\00\00\00\00\00\00\00\00\07\00encrypt'
+raw_put "$STORE" replies corrupt.test '\01\03\07'
+ok $? "and a truncated entry of the reply table"
+raw_put "$STORE" replies long.test "\\00\\00\\00\\00\\00\\00\\00\\00$(head -c 2001 /dev/zero | tr '\0' e)"
 start_daemon
 pm corrupt.test
 is "$PM_OUT/$PM_RC" "/1" "corrupt record: the query fails"
 like "$PM_ERR" "temporary error" "corrupt record is TEMP, not NOTFOUND"
-pm badversion.test
-like "$PM_ERR" "temporary error" "record of a newer version is TEMP"
+pm long.test
+like "$PM_ERR" "temporary error" "a reply entry longer than a reply is TEMP"
 pm good.test;	is "$PM_OUT" "encrypt" "other records still answer"
-like "$(cat "$T/daemon.log")" "lookup of corrupt.test failed: record is truncated" "the failure is logged with the domain"
+like "$(cat "$T/daemon.log")" "lookup of corrupt.test failed: reply record is truncated" "the failure is logged with the domain"
 "$TLSPIN" --store "$STORE" show corrupt.test >/dev/null 2>"$T/err"
 is "$?" 3 "tlspin show of a corrupt record: exit 3"
 like "$(cat "$T/err")" "corrupt.test in store $STORE is corrupt" "and names the record"
@@ -59,10 +63,10 @@ stop_daemon
 # a newer schema version
 STORE=$T/newer
 pin x.test --level encrypt
-raw_put "$STORE" meta schema '\02\00\00\00'
+raw_put "$STORE" meta schema '\03\00\00\00'
 "$TLSPIN" --store "$STORE" show x.test >/dev/null 2>"$T/err"
 is "$?" 3 "a store of a newer schema: exit 3"
-like "$(cat "$T/err")" "schema version 2, but this tlspin reads version 1 (it was written by a newer tlspin: upgrade tlspin)" "says what to do"
+like "$(cat "$T/err")" "schema version 3, but this tlspin reads version 2 (it was written by a newer tlspin: upgrade tlspin)" "says what to do"
 start_daemon
 pm x.test
 like "$PM_ERR" "temporary error" "daemon on a newer schema: TEMP"
