@@ -61,7 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "correlate.h"
 
 #define CORRELATE_SAVE_VERSION 3	/* 1: no slots; 2: no last uses */
@@ -500,130 +500,63 @@ correlate_feed(struct correlator *c, const struct logparse_event *ev,
 
 /* ------------------------------------------------------------ save/load */
 
-struct correlate_buf {
-	unsigned char *p;
-	const unsigned char *r;
-	size_t left, used;
-	int bad;
-};
-
 static void
-correlate_put(struct correlate_buf *b, uint64_t v, size_t width)
-{
-
-	if (b->bad || b->left < width) {
-		b->bad = 1;
-		return;
-	}
-	le_put(b->p + b->used, v, width);
-	b->used += width;
-	b->left -= width;
-}
-
-static void
-correlate_put_str(struct correlate_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	correlate_put(b, n, 2);
-	if (b->bad || b->left < n) {
-		b->bad = 1;
-		return;
-	}
-	memcpy(b->p + b->used, s, n);
-	b->used += n;
-	b->left -= n;
-}
-
-static uint64_t
-correlate_get(struct correlate_buf *b, size_t width)
-{
-	uint64_t v = 0;
-
-	if (b->bad || b->left < width) {
-		b->bad = 1;
-		return 0;
-	}
-	v = le_get(b->r, width);
-	b->r += width;
-	b->left -= width;
-	return v;
-}
-
-/* A string of at most dstsz - 1 bytes with no NUL inside. */
-static void
-correlate_get_str(struct correlate_buf *b, char *dst, size_t dstsz)
-{
-	size_t n = (size_t)correlate_get(b, 2);
-
-	dst[0] = '\0';
-	if (b->bad || n >= dstsz || n > b->left ||
-	    memchr(b->r, '\0', n) != NULL) {
-		b->bad = 1;
-		return;
-	}
-	memcpy(dst, b->r, n);
-	dst[n] = '\0';
-	b->r += n;
-	b->left -= n;
-}
-
-static void
-correlate_put_pid(struct correlate_buf *b, size_t slot,
+correlate_put_pid(struct bytes_writer *b, size_t slot,
     const struct correlate_pid *p)
 {
-	correlate_put(b, slot, 2);
-	correlate_put(b, p->pid, 8);
-	correlate_put(b, p->tick, 8);
-	correlate_put(b, p->conn_time, 8);
-	correlate_put(b, (uint64_t)p->level, 1);
-	correlate_put(b, p->port, 2);
-	correlate_put(b, p->last_port, 2);
-	correlate_put(b, p->last_time, 8);
-	correlate_put(b, p->conn_last, 8);
-	correlate_put_str(b, p->host);
-	correlate_put_str(b, p->addr);
-	correlate_put_str(b, p->conn_qid);
-	correlate_put_str(b, p->last_qid);
-	correlate_put_str(b, p->last_addr);
-	correlate_put_str(b, p->cert);
+	bytes_put_u16(b, slot);
+	bytes_put_u64(b, p->pid);
+	bytes_put_u64(b, p->tick);
+	bytes_put_u64(b, p->conn_time);
+	bytes_put_u8(b, (uint8_t)p->level);
+	bytes_put_u16(b, p->port);
+	bytes_put_u16(b, p->last_port);
+	bytes_put_u64(b, p->last_time);
+	bytes_put_u64(b, p->conn_last);
+	bytes_put_str(b, p->host, strlen(p->host));
+	bytes_put_str(b, p->addr, strlen(p->addr));
+	bytes_put_str(b, p->conn_qid, strlen(p->conn_qid));
+	bytes_put_str(b, p->last_qid, strlen(p->last_qid));
+	bytes_put_str(b, p->last_addr, strlen(p->last_addr));
+	bytes_put_str(b, p->cert, strlen(p->cert));
 }
 
 /* The table as bytes; 0 when buf is too small. */
 size_t
 correlate_save(const struct correlator *c, unsigned char *buf, size_t bufsz)
 {
-	struct correlate_buf b = { buf, NULL, bufsz, 0, 0 };
+	struct bytes_writer b;
 	size_t i, n = 0;
 
+	bytes_writer_init(&b, buf, bufsz);
 	for (i = 0; i < CORRELATE_PIDS; i++)
 		n += c->pids[i].pid != 0;
-	correlate_put(&b, CORRELATE_SAVE_VERSION, 1);
-	correlate_put(&b, c->tick, 8);
-	correlate_put(&b, n, 2);
+	bytes_put_u8(&b, CORRELATE_SAVE_VERSION);
+	bytes_put_u64(&b, c->tick);
+	bytes_put_u16(&b, n);
 	for (i = 0; i < CORRELATE_PIDS; i++)
 		if (c->pids[i].pid != 0)
 			correlate_put_pid(&b, i, &c->pids[i]);
-	return b.bad ? 0 : b.used;
+	return bytes_written(&b);
 }
 
 static void
-correlate_get_pid(struct correlate_buf *b, struct correlate_pid *p)
+correlate_get_pid(struct bytes_reader *b, struct correlate_pid *p)
 {
-	p->pid = (unsigned long)correlate_get(b, 8);
-	p->tick = correlate_get(b, 8);
-	p->conn_time = correlate_get(b, 8);
-	p->level = (int)correlate_get(b, 1);
-	p->port = (unsigned)correlate_get(b, 2);
-	p->last_port = (unsigned)correlate_get(b, 2);
-	p->last_time = correlate_get(b, 8);
-	p->conn_last = correlate_get(b, 8);
-	correlate_get_str(b, p->host, sizeof(p->host));
-	correlate_get_str(b, p->addr, sizeof(p->addr));
-	correlate_get_str(b, p->conn_qid, sizeof(p->conn_qid));
-	correlate_get_str(b, p->last_qid, sizeof(p->last_qid));
-	correlate_get_str(b, p->last_addr, sizeof(p->last_addr));
-	correlate_get_str(b, p->cert, sizeof(p->cert));
+	p->pid = bytes_get_u64(b);
+	p->tick = bytes_get_u64(b);
+	p->conn_time = bytes_get_u64(b);
+	p->level = bytes_get_u8(b);
+	p->port = bytes_get_u16(b);
+	p->last_port = bytes_get_u16(b);
+	p->last_time = bytes_get_u64(b);
+	p->conn_last = bytes_get_u64(b);
+	bytes_get_str(b, p->host, sizeof(p->host) - 1);
+	bytes_get_str(b, p->addr, sizeof(p->addr) - 1);
+	bytes_get_str(b, p->conn_qid, sizeof(p->conn_qid) - 1);
+	bytes_get_str(b, p->last_qid, sizeof(p->last_qid) - 1);
+	bytes_get_str(b, p->last_addr, sizeof(p->last_addr) - 1);
+	bytes_get_str(b, p->cert, sizeof(p->cert) - 1);
 	if (p->pid == 0 || p->tick == 0 || p->level > TLSLEVEL_VERIFIED)
 		b->bad = 1;
 }
@@ -632,21 +565,22 @@ correlate_get_pid(struct correlate_buf *b, struct correlate_pid *p)
 int
 correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 {
-	struct correlate_buf b = { NULL, buf, len, 0, 0 };
+	struct bytes_reader b;
 	struct correlate_pid p;
 	size_t n, i, slot, next = 0;
 	uint64_t tick;
 
 	memset(c->pids, 0, sizeof(c->pids));
 	c->tick = 0;
-	if (correlate_get(&b, 1) != CORRELATE_SAVE_VERSION)
+	bytes_reader_init(&b, buf, len);
+	if (bytes_get_u8(&b) != CORRELATE_SAVE_VERSION)
 		return 0;
-	tick = correlate_get(&b, 8);
+	tick = bytes_get_u64(&b);
 	if (tick > CORRELATE_TICK_MAX)
 		goto bad;
-	n = (size_t)correlate_get(&b, 2);
+	n = bytes_get_u16(&b);
 	for (i = 0; i < n && !b.bad && n <= CORRELATE_PIDS; i++) {
-		slot = (size_t)correlate_get(&b, 2);
+		slot = bytes_get_u16(&b);
 		memset(&p, 0, sizeof(p));
 		correlate_get_pid(&b, &p);
 		/* slots in increasing order, as correlate_save() writes them */
@@ -656,7 +590,7 @@ correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 		c->pids[slot] = p;
 		next = slot + 1;
 	}
-	if (b.bad || i != n || b.left != 0)
+	if (i != n || !bytes_end(&b))
 		goto bad;
 	/* every pid where its lookup finds it, and only once */
 	for (i = 0; i < CORRELATE_PIDS; i++)

@@ -47,7 +47,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "hints.h"
 
 struct hints_pid {
@@ -173,35 +173,35 @@ hints_find(void *arg, unsigned long pid, uint64_t t, const char *rcpt_domain,
 	return 1;
 }
 
+/* One hint in its wire form; 0 when it does not fit in bufsz. */
 size_t
 hints_encode(const struct hint *q, unsigned char *buf, size_t bufsz)
 {
-	size_t n = 14 + (size_t)q->keylen;
+	struct bytes_writer w;
 
-	if (q->keylen > KEY_MAX || bufsz < n)
+	if (q->keylen > KEY_MAX)
 		return 0;
-	le_put(buf, q->pid, 4);
-	le_put(buf + 4, q->time, 8);
-	le_put(buf + 12, q->keylen, 2);
-	memcpy(buf + 14, q->key, q->keylen);
-	return n;
+	bytes_writer_init(&w, buf, bufsz);
+	bytes_put_u32(&w, q->pid);
+	bytes_put_u64(&w, q->time);
+	bytes_put_str(&w, q->key, q->keylen);
+	return bytes_written(&w);
 }
 
+/* The first hint of buf; the bytes it used, 0 when it is malformed. */
 size_t
 hints_decode(const unsigned char *buf, size_t len, struct hint *q)
 {
+	struct bytes_reader r;
+
 	memset(q, 0, sizeof(*q));
-	if (len < 14)
+	bytes_reader_init(&r, buf, len);
+	q->pid = bytes_get_u32(&r);
+	q->time = bytes_get_u64(&r);
+	q->keylen = (uint16_t)bytes_get_str(&r, q->key, KEY_MAX);
+	if (r.bad || q->keylen == 0)
 		return 0;
-	q->pid = (uint32_t)le_get(buf, 4);
-	q->time = le_get(buf + 4, 8);
-	q->keylen = (uint16_t)le_get(buf + 12, 2);
-	if (q->keylen == 0 || q->keylen > KEY_MAX || len - 14 < q->keylen ||
-	    memchr(buf + 14, '\0', q->keylen) != NULL)
-		return 0;
-	memcpy(q->key, buf + 14, q->keylen);
-	q->key[q->keylen] = '\0';
-	return 14 + q->keylen;
+	return r.off;
 }
 
 /* ---------------------------------------------- the lookup process's side */
