@@ -63,6 +63,7 @@
 
 #include "bytes.h"
 #include "correlate.h"
+#include "pidtab.h"
 
 #define CORRELATE_SAVE_VERSION 3	/* 1: no slots; 2: no last uses */
 /* A clock this far from wrapping around cannot get there (one tick a
@@ -71,8 +72,7 @@
 
 /* What we remember about one smtp process. */
 struct correlate_pid {
-	unsigned long pid;	/* 0: free slot */
-	uint64_t tick;		/* last use, for eviction */
+	struct pidtab_head h;	/* pid (0: free slot), last use */
 	uint64_t conn_time;	/* time of the TLS line; 0: no connection */
 	int level;
 	unsigned port;
@@ -95,7 +95,7 @@ _Static_assert(CORRELATE_SAVE_PID_MAX == 2 + 5 * 8 + 1 + 2 * 2 + 6 * 2 +
 
 struct correlator {
 	struct correlate_pid pids[CORRELATE_PIDS];
-	uint64_t tick;
+	struct pidtab tab;	/* over pids; its tick is saved */
 	correlate_hint_fn hint;
 	void *hint_arg;
 	int private_mx;		/* port 25 at a private address is an MX */
@@ -105,7 +105,12 @@ struct correlator {
 struct correlator *
 correlate_new(void)
 {
-	return calloc(1, sizeof(struct correlator));
+	struct correlator *c = calloc(1, sizeof(struct correlator));
+
+	if (c != NULL)
+		pidtab_init(&c->tab, c->pids, CORRELATE_PIDS,
+		    sizeof(c->pids[0]));
+	return c;
 }
 
 void
@@ -143,49 +148,6 @@ correlate_copy(char *dst, size_t dstsz, const char *src)
 		n = dstsz - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* Where pid is in the table; CORRELATE_PIDS when it is not there. */
-static size_t
-correlate_find(const struct correlator *c, unsigned long pid)
-{
-	size_t i, j;
-
-	for (i = 0; i < CORRELATE_PIDS; i++) {
-		j = (pid % CORRELATE_PIDS + i) % CORRELATE_PIDS;
-		if (c->pids[j].pid == pid)
-			return j;
-		if (c->pids[j].pid == 0)
-			break;
-	}
-	return CORRELATE_PIDS;
-}
-
-/* The slot of pid; with create, a free or the least recent slot. */
-static struct correlate_pid *
-correlate_slot(struct correlator *c, unsigned long pid, int create)
-{
-	size_t i, start = pid % CORRELATE_PIDS, oldest = start;
-	struct correlate_pid *p;
-
-	for (i = 0; i < CORRELATE_PIDS; i++) {
-		p = &c->pids[(start + i) % CORRELATE_PIDS];
-		if (p->pid == pid)
-			goto found;
-		if (p->pid == 0)
-			break;
-		if (p->tick < c->pids[oldest].tick)
-			oldest = (start + i) % CORRELATE_PIDS;
-	}
-	if (!create)
-		return NULL;
-	if (i == CORRELATE_PIDS)
-		p = &c->pids[oldest];	/* full: forget the least recent */
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-found:
-	p->tick = ++c->tick;
-	return p;
 }
 
 /*
@@ -441,7 +403,7 @@ correlate_delivery(struct correlator *c, const struct logparse_event *ev,
 	memset(out, 0, sizeof(*out));
 	if (!correlate_domain(c, ev, t, out->domain))
 		return 0;
-	p = correlate_slot(c, ev->pid, 1);
+	p = pidtab_get(&c->tab, ev->pid);
 	if (correlate_duplicate(p, ev, t)) {
 		c->stats.duplicate++;
 		return 0;
@@ -463,7 +425,7 @@ static void
 correlate_tls(struct correlator *c, const struct logparse_event *ev,
     uint64_t t)
 {
-	struct correlate_pid *p = correlate_slot(c, ev->pid, 1);
+	struct correlate_pid *p = pidtab_get(&c->tab, ev->pid);
 
 	p->conn_time = t ? t : 1;
 	p->conn_last = p->conn_time;
@@ -488,7 +450,7 @@ correlate_feed(struct correlator *c, const struct logparse_event *ev,
 		correlate_tls(c, ev, t);
 		return 0;
 	case LOGPARSE_CERT_FAIL:
-		p = correlate_slot(c, ev->pid, 1);
+		p = pidtab_get(&c->tab, ev->pid);
 		correlate_copy(p->cert, sizeof(p->cert), ev->reason);
 		return 0;
 	case LOGPARSE_DELIVERY:
@@ -505,8 +467,8 @@ correlate_put_pid(struct bytes_writer *b, size_t slot,
     const struct correlate_pid *p)
 {
 	bytes_put_u16(b, slot);
-	bytes_put_u64(b, p->pid);
-	bytes_put_u64(b, p->tick);
+	bytes_put_u64(b, p->h.pid);
+	bytes_put_u64(b, p->h.tick);
 	bytes_put_u64(b, p->conn_time);
 	bytes_put_u8(b, (uint8_t)p->level);
 	bytes_put_u16(b, p->port);
@@ -530,12 +492,12 @@ correlate_save(const struct correlator *c, unsigned char *buf, size_t bufsz)
 
 	bytes_writer_init(&b, buf, bufsz);
 	for (i = 0; i < CORRELATE_PIDS; i++)
-		n += c->pids[i].pid != 0;
+		n += c->pids[i].h.pid != 0;
 	bytes_put_u8(&b, CORRELATE_SAVE_VERSION);
-	bytes_put_u64(&b, c->tick);
+	bytes_put_u64(&b, c->tab.tick);
 	bytes_put_u16(&b, n);
 	for (i = 0; i < CORRELATE_PIDS; i++)
-		if (c->pids[i].pid != 0)
+		if (c->pids[i].h.pid != 0)
 			correlate_put_pid(&b, i, &c->pids[i]);
 	return bytes_written(&b);
 }
@@ -543,8 +505,8 @@ correlate_save(const struct correlator *c, unsigned char *buf, size_t bufsz)
 static void
 correlate_get_pid(struct bytes_reader *b, struct correlate_pid *p)
 {
-	p->pid = bytes_get_u64(b);
-	p->tick = bytes_get_u64(b);
+	p->h.pid = bytes_get_u64(b);
+	p->h.tick = bytes_get_u64(b);
 	p->conn_time = bytes_get_u64(b);
 	p->level = bytes_get_u8(b);
 	p->port = bytes_get_u16(b);
@@ -557,7 +519,7 @@ correlate_get_pid(struct bytes_reader *b, struct correlate_pid *p)
 	bytes_get_str(b, p->last_qid, sizeof(p->last_qid) - 1);
 	bytes_get_str(b, p->last_addr, sizeof(p->last_addr) - 1);
 	bytes_get_str(b, p->cert, sizeof(p->cert) - 1);
-	if (p->pid == 0 || p->tick == 0 || p->level > TLSLEVEL_VERIFIED)
+	if (p->h.pid == 0 || p->h.tick == 0 || p->level > TLSLEVEL_VERIFIED)
 		b->bad = 1;
 }
 
@@ -571,7 +533,7 @@ correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 	uint64_t tick;
 
 	memset(c->pids, 0, sizeof(c->pids));
-	c->tick = 0;
+	c->tab.tick = 0;
 	bytes_reader_init(&b, buf, len);
 	if (bytes_get_u8(&b) != CORRELATE_SAVE_VERSION)
 		return 0;
@@ -585,7 +547,7 @@ correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 		correlate_get_pid(&b, &p);
 		/* slots in increasing order, as correlate_save() writes them */
 		if (b.bad || slot < next || slot >= CORRELATE_PIDS ||
-		    p.tick > tick)
+		    p.h.tick > tick)
 			break;
 		c->pids[slot] = p;
 		next = slot + 1;
@@ -594,13 +556,13 @@ correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 		goto bad;
 	/* every pid where its lookup finds it, and only once */
 	for (i = 0; i < CORRELATE_PIDS; i++)
-		if (c->pids[i].pid != 0 &&
-		    correlate_find(c, c->pids[i].pid) != i)
+		if (c->pids[i].h.pid != 0 &&
+		    pidtab_index(&c->tab, c->pids[i].h.pid) != i)
 			goto bad;
-	c->tick = tick;	/* as it was, so eviction order is the same */
+	c->tab.tick = tick;	/* as it was, so eviction order is the same */
 	return 1;
 bad:
 	memset(c->pids, 0, sizeof(c->pids));
-	c->tick = 0;
+	c->tab.tick = 0;
 	return 0;
 }

@@ -36,10 +36,10 @@ FUZZ_SRC_config = t/fuzz/check-config.c t/fuzz/check-config.h \
 	daemon/dnsmsg.c
 FUZZ_SRC_logparse = daemon/logparse.c
 FUZZ_SRC_correlate_load = daemon/correlate.c daemon/bytes.c \
-	daemon/key.c daemon/logparse.c
-FUZZ_SRC_hints = daemon/hints.c daemon/bytes.c
+	daemon/pidtab.c daemon/key.c daemon/logparse.c
+FUZZ_SRC_hints = daemon/hints.c daemon/bytes.c daemon/pidtab.c
 FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
-	daemon/errbuf.c daemon/bytes.c \
+	daemon/errbuf.c daemon/bytes.c daemon/pidtab.c \
 	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c \
 	daemon/certname.c daemon/config.c daemon/dnsmsg.c daemon/pubsuffix.c
 FUZZ_SRC_smtpresp = daemon/smtpresp.c
