@@ -61,8 +61,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "correlate.h"
+#include "pidtab.h"
 
 #define CORRELATE_SAVE_VERSION 3	/* 1: no slots; 2: no last uses */
 /* A clock this far from wrapping around cannot get there (one tick a
@@ -71,8 +72,7 @@
 
 /* What we remember about one smtp process. */
 struct correlate_pid {
-	unsigned long pid;	/* 0: free slot */
-	uint64_t tick;		/* last use, for eviction */
+	struct pidtab_head h;	/* pid (0: free slot), last use */
 	uint64_t conn_time;	/* time of the TLS line; 0: no connection */
 	int level;
 	unsigned port;
@@ -95,7 +95,7 @@ _Static_assert(CORRELATE_SAVE_PID_MAX == 2 + 5 * 8 + 1 + 2 * 2 + 6 * 2 +
 
 struct correlator {
 	struct correlate_pid pids[CORRELATE_PIDS];
-	uint64_t tick;
+	struct pidtab tab;	/* over pids; its tick is saved */
 	correlate_hint_fn hint;
 	void *hint_arg;
 	int private_mx;		/* port 25 at a private address is an MX */
@@ -105,7 +105,12 @@ struct correlator {
 struct correlator *
 correlate_new(void)
 {
-	return calloc(1, sizeof(struct correlator));
+	struct correlator *c = calloc(1, sizeof(struct correlator));
+
+	if (c != NULL)
+		pidtab_init(&c->tab, c->pids, CORRELATE_PIDS,
+		    sizeof(c->pids[0]));
+	return c;
 }
 
 void
@@ -143,49 +148,6 @@ correlate_copy(char *dst, size_t dstsz, const char *src)
 		n = dstsz - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* Where pid is in the table; CORRELATE_PIDS when it is not there. */
-static size_t
-correlate_find(const struct correlator *c, unsigned long pid)
-{
-	size_t i, j;
-
-	for (i = 0; i < CORRELATE_PIDS; i++) {
-		j = (pid % CORRELATE_PIDS + i) % CORRELATE_PIDS;
-		if (c->pids[j].pid == pid)
-			return j;
-		if (c->pids[j].pid == 0)
-			break;
-	}
-	return CORRELATE_PIDS;
-}
-
-/* The slot of pid; with create, a free or the least recent slot. */
-static struct correlate_pid *
-correlate_slot(struct correlator *c, unsigned long pid, int create)
-{
-	size_t i, start = pid % CORRELATE_PIDS, oldest = start;
-	struct correlate_pid *p;
-
-	for (i = 0; i < CORRELATE_PIDS; i++) {
-		p = &c->pids[(start + i) % CORRELATE_PIDS];
-		if (p->pid == pid)
-			goto found;
-		if (p->pid == 0)
-			break;
-		if (p->tick < c->pids[oldest].tick)
-			oldest = (start + i) % CORRELATE_PIDS;
-	}
-	if (!create)
-		return NULL;
-	if (i == CORRELATE_PIDS)
-		p = &c->pids[oldest];	/* full: forget the least recent */
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-found:
-	p->tick = ++c->tick;
-	return p;
 }
 
 /*
@@ -441,7 +403,7 @@ correlate_delivery(struct correlator *c, const struct logparse_event *ev,
 	memset(out, 0, sizeof(*out));
 	if (!correlate_domain(c, ev, t, out->domain))
 		return 0;
-	p = correlate_slot(c, ev->pid, 1);
+	p = pidtab_get(&c->tab, ev->pid);
 	if (correlate_duplicate(p, ev, t)) {
 		c->stats.duplicate++;
 		return 0;
@@ -463,7 +425,7 @@ static void
 correlate_tls(struct correlator *c, const struct logparse_event *ev,
     uint64_t t)
 {
-	struct correlate_pid *p = correlate_slot(c, ev->pid, 1);
+	struct correlate_pid *p = pidtab_get(&c->tab, ev->pid);
 
 	p->conn_time = t ? t : 1;
 	p->conn_last = p->conn_time;
@@ -488,7 +450,7 @@ correlate_feed(struct correlator *c, const struct logparse_event *ev,
 		correlate_tls(c, ev, t);
 		return 0;
 	case LOGPARSE_CERT_FAIL:
-		p = correlate_slot(c, ev->pid, 1);
+		p = pidtab_get(&c->tab, ev->pid);
 		correlate_copy(p->cert, sizeof(p->cert), ev->reason);
 		return 0;
 	case LOGPARSE_DELIVERY:
@@ -500,131 +462,64 @@ correlate_feed(struct correlator *c, const struct logparse_event *ev,
 
 /* ------------------------------------------------------------ save/load */
 
-struct correlate_buf {
-	unsigned char *p;
-	const unsigned char *r;
-	size_t left, used;
-	int bad;
-};
-
 static void
-correlate_put(struct correlate_buf *b, uint64_t v, size_t width)
-{
-
-	if (b->bad || b->left < width) {
-		b->bad = 1;
-		return;
-	}
-	le_put(b->p + b->used, v, width);
-	b->used += width;
-	b->left -= width;
-}
-
-static void
-correlate_put_str(struct correlate_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	correlate_put(b, n, 2);
-	if (b->bad || b->left < n) {
-		b->bad = 1;
-		return;
-	}
-	memcpy(b->p + b->used, s, n);
-	b->used += n;
-	b->left -= n;
-}
-
-static uint64_t
-correlate_get(struct correlate_buf *b, size_t width)
-{
-	uint64_t v = 0;
-
-	if (b->bad || b->left < width) {
-		b->bad = 1;
-		return 0;
-	}
-	v = le_get(b->r, width);
-	b->r += width;
-	b->left -= width;
-	return v;
-}
-
-/* A string of at most dstsz - 1 bytes with no NUL inside. */
-static void
-correlate_get_str(struct correlate_buf *b, char *dst, size_t dstsz)
-{
-	size_t n = (size_t)correlate_get(b, 2);
-
-	dst[0] = '\0';
-	if (b->bad || n >= dstsz || n > b->left ||
-	    memchr(b->r, '\0', n) != NULL) {
-		b->bad = 1;
-		return;
-	}
-	memcpy(dst, b->r, n);
-	dst[n] = '\0';
-	b->r += n;
-	b->left -= n;
-}
-
-static void
-correlate_put_pid(struct correlate_buf *b, size_t slot,
+correlate_put_pid(struct bytes_writer *b, size_t slot,
     const struct correlate_pid *p)
 {
-	correlate_put(b, slot, 2);
-	correlate_put(b, p->pid, 8);
-	correlate_put(b, p->tick, 8);
-	correlate_put(b, p->conn_time, 8);
-	correlate_put(b, (uint64_t)p->level, 1);
-	correlate_put(b, p->port, 2);
-	correlate_put(b, p->last_port, 2);
-	correlate_put(b, p->last_time, 8);
-	correlate_put(b, p->conn_last, 8);
-	correlate_put_str(b, p->host);
-	correlate_put_str(b, p->addr);
-	correlate_put_str(b, p->conn_qid);
-	correlate_put_str(b, p->last_qid);
-	correlate_put_str(b, p->last_addr);
-	correlate_put_str(b, p->cert);
+	bytes_put_u16(b, slot);
+	bytes_put_u64(b, p->h.pid);
+	bytes_put_u64(b, p->h.tick);
+	bytes_put_u64(b, p->conn_time);
+	bytes_put_u8(b, (uint8_t)p->level);
+	bytes_put_u16(b, p->port);
+	bytes_put_u16(b, p->last_port);
+	bytes_put_u64(b, p->last_time);
+	bytes_put_u64(b, p->conn_last);
+	bytes_put_str(b, p->host, strlen(p->host));
+	bytes_put_str(b, p->addr, strlen(p->addr));
+	bytes_put_str(b, p->conn_qid, strlen(p->conn_qid));
+	bytes_put_str(b, p->last_qid, strlen(p->last_qid));
+	bytes_put_str(b, p->last_addr, strlen(p->last_addr));
+	bytes_put_str(b, p->cert, strlen(p->cert));
 }
 
 /* The table as bytes; 0 when buf is too small. */
 size_t
 correlate_save(const struct correlator *c, unsigned char *buf, size_t bufsz)
 {
-	struct correlate_buf b = { buf, NULL, bufsz, 0, 0 };
+	struct bytes_writer b;
 	size_t i, n = 0;
 
+	bytes_writer_init(&b, buf, bufsz);
 	for (i = 0; i < CORRELATE_PIDS; i++)
-		n += c->pids[i].pid != 0;
-	correlate_put(&b, CORRELATE_SAVE_VERSION, 1);
-	correlate_put(&b, c->tick, 8);
-	correlate_put(&b, n, 2);
+		n += c->pids[i].h.pid != 0;
+	bytes_put_u8(&b, CORRELATE_SAVE_VERSION);
+	bytes_put_u64(&b, c->tab.tick);
+	bytes_put_u16(&b, n);
 	for (i = 0; i < CORRELATE_PIDS; i++)
-		if (c->pids[i].pid != 0)
+		if (c->pids[i].h.pid != 0)
 			correlate_put_pid(&b, i, &c->pids[i]);
-	return b.bad ? 0 : b.used;
+	return bytes_written(&b);
 }
 
 static void
-correlate_get_pid(struct correlate_buf *b, struct correlate_pid *p)
+correlate_get_pid(struct bytes_reader *b, struct correlate_pid *p)
 {
-	p->pid = (unsigned long)correlate_get(b, 8);
-	p->tick = correlate_get(b, 8);
-	p->conn_time = correlate_get(b, 8);
-	p->level = (int)correlate_get(b, 1);
-	p->port = (unsigned)correlate_get(b, 2);
-	p->last_port = (unsigned)correlate_get(b, 2);
-	p->last_time = correlate_get(b, 8);
-	p->conn_last = correlate_get(b, 8);
-	correlate_get_str(b, p->host, sizeof(p->host));
-	correlate_get_str(b, p->addr, sizeof(p->addr));
-	correlate_get_str(b, p->conn_qid, sizeof(p->conn_qid));
-	correlate_get_str(b, p->last_qid, sizeof(p->last_qid));
-	correlate_get_str(b, p->last_addr, sizeof(p->last_addr));
-	correlate_get_str(b, p->cert, sizeof(p->cert));
-	if (p->pid == 0 || p->tick == 0 || p->level > TLSLEVEL_VERIFIED)
+	p->h.pid = bytes_get_u64(b);
+	p->h.tick = bytes_get_u64(b);
+	p->conn_time = bytes_get_u64(b);
+	p->level = bytes_get_u8(b);
+	p->port = bytes_get_u16(b);
+	p->last_port = bytes_get_u16(b);
+	p->last_time = bytes_get_u64(b);
+	p->conn_last = bytes_get_u64(b);
+	bytes_get_str(b, p->host, sizeof(p->host) - 1);
+	bytes_get_str(b, p->addr, sizeof(p->addr) - 1);
+	bytes_get_str(b, p->conn_qid, sizeof(p->conn_qid) - 1);
+	bytes_get_str(b, p->last_qid, sizeof(p->last_qid) - 1);
+	bytes_get_str(b, p->last_addr, sizeof(p->last_addr) - 1);
+	bytes_get_str(b, p->cert, sizeof(p->cert) - 1);
+	if (p->h.pid == 0 || p->h.tick == 0 || p->level > TLSLEVEL_VERIFIED)
 		b->bad = 1;
 }
 
@@ -632,41 +527,42 @@ correlate_get_pid(struct correlate_buf *b, struct correlate_pid *p)
 int
 correlate_load(struct correlator *c, const unsigned char *buf, size_t len)
 {
-	struct correlate_buf b = { NULL, buf, len, 0, 0 };
+	struct bytes_reader b;
 	struct correlate_pid p;
 	size_t n, i, slot, next = 0;
 	uint64_t tick;
 
 	memset(c->pids, 0, sizeof(c->pids));
-	c->tick = 0;
-	if (correlate_get(&b, 1) != CORRELATE_SAVE_VERSION)
+	c->tab.tick = 0;
+	bytes_reader_init(&b, buf, len);
+	if (bytes_get_u8(&b) != CORRELATE_SAVE_VERSION)
 		return 0;
-	tick = correlate_get(&b, 8);
+	tick = bytes_get_u64(&b);
 	if (tick > CORRELATE_TICK_MAX)
 		goto bad;
-	n = (size_t)correlate_get(&b, 2);
+	n = bytes_get_u16(&b);
 	for (i = 0; i < n && !b.bad && n <= CORRELATE_PIDS; i++) {
-		slot = (size_t)correlate_get(&b, 2);
+		slot = bytes_get_u16(&b);
 		memset(&p, 0, sizeof(p));
 		correlate_get_pid(&b, &p);
 		/* slots in increasing order, as correlate_save() writes them */
 		if (b.bad || slot < next || slot >= CORRELATE_PIDS ||
-		    p.tick > tick)
+		    p.h.tick > tick)
 			break;
 		c->pids[slot] = p;
 		next = slot + 1;
 	}
-	if (b.bad || i != n || b.left != 0)
+	if (i != n || !bytes_end(&b))
 		goto bad;
 	/* every pid where its lookup finds it, and only once */
 	for (i = 0; i < CORRELATE_PIDS; i++)
-		if (c->pids[i].pid != 0 &&
-		    correlate_find(c, c->pids[i].pid) != i)
+		if (c->pids[i].h.pid != 0 &&
+		    pidtab_index(&c->tab, c->pids[i].h.pid) != i)
 			goto bad;
-	c->tick = tick;	/* as it was, so eviction order is the same */
+	c->tab.tick = tick;	/* as it was, so eviction order is the same */
 	return 1;
 bad:
 	memset(c->pids, 0, sizeof(c->pids));
-	c->tick = 0;
+	c->tab.tick = 0;
 	return 0;
 }

@@ -47,12 +47,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "hints.h"
+#include "pidtab.h"
 
 struct hints_pid {
-	uint32_t pid;		/* 0: free */
-	uint64_t tick;
+	struct pidtab_head h;	/* pid (0: free), last query */
 	unsigned next;		/* ring slot to write */
 	struct {
 		uint64_t time;	/* 0: empty */
@@ -62,44 +62,23 @@ struct hints_pid {
 
 struct hints {
 	struct hints_pid pids[HINTS_PIDS];
-	uint64_t tick;
+	struct pidtab tab;	/* over pids */
 };
 
 struct hints *
 hints_new(void)
 {
-	return calloc(1, sizeof(struct hints));
+	struct hints *h = calloc(1, sizeof(struct hints));
+
+	if (h != NULL)
+		pidtab_init(&h->tab, h->pids, HINTS_PIDS, sizeof(h->pids[0]));
+	return h;
 }
 
 void
 hints_free(struct hints *h)
 {
 	free(h);
-}
-
-/* The pid's slot; with create, a free or the least recently used one. */
-static struct hints_pid *
-hints_slot(struct hints *h, uint32_t pid, int create)
-{
-	size_t i, start = pid % HINTS_PIDS, oldest = start;
-	struct hints_pid *p;
-
-	for (i = 0; i < HINTS_PIDS; i++) {
-		p = &h->pids[(start + i) % HINTS_PIDS];
-		if (p->pid == pid)
-			return p;
-		if (p->pid == 0)
-			break;
-		if (p->tick < h->pids[oldest].tick)
-			oldest = (start + i) % HINTS_PIDS;
-	}
-	if (!create)
-		return NULL;
-	if (i == HINTS_PIDS)
-		p = &h->pids[oldest];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	return p;
 }
 
 static char
@@ -117,8 +96,7 @@ hints_add(struct hints *h, const struct hint *q)
 	if (q->pid == 0 || q->keylen == 0 || q->keylen > KEY_MAX ||
 	    q->key[0] == '.')
 		return;
-	p = hints_slot(h, q->pid, 1);
-	p->tick = ++h->tick;
+	p = pidtab_get(&h->tab, q->pid);
 	p->q[p->next].time = q->time ? q->time : 1;
 	for (i = 0; i < q->keylen; i++)	/* store keys are lowercase */
 		p->q[p->next].key[i] = hints_lower(q->key[i]);
@@ -151,7 +129,7 @@ hints_find(void *arg, unsigned long pid, uint64_t t, const char *rcpt_domain,
 	unsigned i;
 
 	if (pid == 0 || pid > UINT32_MAX ||
-	    (p = hints_slot(h, (uint32_t)pid, 0)) == NULL)
+	    (p = pidtab_find(&h->tab, pid)) == NULL)
 		return 0;
 	for (i = 0; i < HINTS_RING; i++) {
 		qt = p->q[i].time;
@@ -173,35 +151,35 @@ hints_find(void *arg, unsigned long pid, uint64_t t, const char *rcpt_domain,
 	return 1;
 }
 
+/* One hint in its wire form; 0 when it does not fit in bufsz. */
 size_t
 hints_encode(const struct hint *q, unsigned char *buf, size_t bufsz)
 {
-	size_t n = 14 + (size_t)q->keylen;
+	struct bytes_writer w;
 
-	if (q->keylen > KEY_MAX || bufsz < n)
+	if (q->keylen > KEY_MAX)
 		return 0;
-	le_put(buf, q->pid, 4);
-	le_put(buf + 4, q->time, 8);
-	le_put(buf + 12, q->keylen, 2);
-	memcpy(buf + 14, q->key, q->keylen);
-	return n;
+	bytes_writer_init(&w, buf, bufsz);
+	bytes_put_u32(&w, q->pid);
+	bytes_put_u64(&w, q->time);
+	bytes_put_str(&w, q->key, q->keylen);
+	return bytes_written(&w);
 }
 
+/* The first hint of buf; the bytes it used, 0 when it is malformed. */
 size_t
 hints_decode(const unsigned char *buf, size_t len, struct hint *q)
 {
+	struct bytes_reader r;
+
 	memset(q, 0, sizeof(*q));
-	if (len < 14)
+	bytes_reader_init(&r, buf, len);
+	q->pid = bytes_get_u32(&r);
+	q->time = bytes_get_u64(&r);
+	q->keylen = (uint16_t)bytes_get_str(&r, q->key, KEY_MAX);
+	if (r.bad || q->keylen == 0)
 		return 0;
-	q->pid = (uint32_t)le_get(buf, 4);
-	q->time = le_get(buf + 4, 8);
-	q->keylen = (uint16_t)le_get(buf + 12, 2);
-	if (q->keylen == 0 || q->keylen > KEY_MAX || len - 14 < q->keylen ||
-	    memchr(buf + 14, '\0', q->keylen) != NULL)
-		return 0;
-	memcpy(q->key, buf + 14, q->keylen);
-	q->key[q->keylen] = '\0';
-	return 14 + q->keylen;
+	return r.off;
 }
 
 /* ---------------------------------------------- the lookup process's side */

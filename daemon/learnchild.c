@@ -54,7 +54,7 @@
 #include <unistd.h>
 #include <systemd/sd-event.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "hints.h"
 #include "prober.h"
 #include "jsource.h"
@@ -215,10 +215,10 @@ learnchild_commit(struct learnchild *k)
 		return 1;
 	if (k->tail != NULL) {
 		tail_position(k->tail, &tp);
-		le_put(pos, tp.dev, 8);
-		le_put(pos + 8, tp.ino, 8);
-		le_put(pos + 16, tp.offset, 8);
-		le_put(pos + 24, tp.head, 8);
+		bytes_le_put(pos, tp.dev, 8);
+		bytes_le_put(pos + 8, tp.ino, 8);
+		bytes_le_put(pos + 16, tp.offset, 8);
+		bytes_le_put(pos + 24, tp.head, 8);
 		snprintf(where, sizeof(where), "%s, inode %llu, offset %llu",
 		    k->cfg->log_source, (unsigned long long)tp.ino,
 		    (unsigned long long)tp.offset);
@@ -402,10 +402,10 @@ learnchild_open_file(struct learnchild *k, const char *path)
 		log_warn("learner: %s; starting %s from the beginning", err,
 		    path);
 	if (n == sizeof(pos)) {
-		tp.dev = le_get(pos, 8);
-		tp.ino = le_get(pos + 8, 8);
-		tp.offset = le_get(pos + 16, 8);
-		tp.head = le_get(pos + 24, 8);
+		tp.dev = bytes_le_get(pos, 8);
+		tp.ino = bytes_le_get(pos + 8, 8);
+		tp.offset = bytes_le_get(pos + 16, 8);
+		tp.head = bytes_le_get(pos + 24, 8);
 	}
 	if (tail_open(&k->tail, path, n == sizeof(pos) ? &tp : NULL, note,
 	    sizeof(note), err, sizeof(err)) < 0) {

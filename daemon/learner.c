@@ -72,7 +72,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "config.h"
 #include "learner.h"
 #include "logparse.h"
@@ -390,7 +390,7 @@ learner_begin(struct learner *l, char *err, size_t errsz)
 		l->t = NULL;
 		return 0;
 	}
-	l->ev_base = n == sizeof(b) ? le_get(b, 8) : 0;
+	l->ev_base = n == sizeof(b) ? bytes_le_get(b, 8) : 0;
 	return 1;
 }
 
@@ -400,7 +400,7 @@ learner_evidence_commit(struct learner *l, char *err, size_t errsz)
 {
 	unsigned char b[8];
 
-	le_put(b, learner_evidence(l), 8);
+	bytes_le_put(b, learner_evidence(l), 8);
 	return store_txn_meta_put(l->t, LEARNER_EVIDENCE_KEY, b, sizeof(b),
 	    err, errsz);
 }
@@ -593,7 +593,7 @@ learner_stats_decode(const unsigned char *b, size_t n,
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < LEARNER_STATS_N && (i + 1) * 8 <= n; i++)
-		a[i] = le_get(b + i * 8, 8);
+		a[i] = bytes_le_get(b + i * 8, 8);
 }
 
 static void
@@ -603,7 +603,7 @@ learner_stats_encode(const struct learner_stats *st, unsigned char *b)
 	size_t i;
 
 	for (i = 0; i < LEARNER_STATS_N; i++)
-		le_put(b + i * 8, a[i], 8);
+		bytes_le_put(b + i * 8, a[i], 8);
 }
 
 int

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "dnsmsg.h"
-#include "le.h"
+#include "bytes.h"
 #include "log.h"
 #include "prober.h"
 
@@ -53,54 +53,23 @@
 
 /* ---------------------------------------------------------------- codec */
 
-static size_t
-prober_put_text(unsigned char *buf, size_t bufsz, size_t off, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (off == 0 || n > 0xffff || off + 2 + n > bufsz)
-		return 0;
-	le_put(buf + off, n, 2);
-	memcpy(buf + off + 2, s, n);
-	return off + 2 + n;
-}
-
 /* The message for one probe; 0 when it does not fit in bufsz. */
 size_t
 prober_result_encode(const char *domain, const struct learn_probe *pr,
     unsigned char *buf, size_t bufsz)
 {
-	size_t off = 11;
+	struct bytes_writer w;
 
-	if (bufsz < off)
-		return 0;
-	buf[0] = PROBER_VERSION;
-	le_put(buf + 1, pr->time, 8);
-	buf[9] = (unsigned char)pr->verdict;
-	buf[10] = pr->dnssec != 0;
-	off = prober_put_text(buf, bufsz, off, domain);
-	off = prober_put_text(buf, bufsz, off, pr->mx);
-	off = prober_put_text(buf, bufsz, off, pr->verified);
-	return prober_put_text(buf, bufsz, off, pr->note);
-}
-
-/* A length-prefixed text field into out (at most max bytes). */
-static int
-prober_get_text(const unsigned char *buf, size_t len, size_t *off,
-    char *out, size_t max)
-{
-	size_t n;
-
-	if (*off + 2 > len)
-		return 0;
-	n = (size_t)le_get(buf + *off, 2);
-	if (n > max || *off + 2 + n > len || memchr(buf + *off + 2, '\0',
-	    n) != NULL)
-		return 0;
-	memcpy(out, buf + *off + 2, n);
-	out[n] = '\0';
-	*off += 2 + n;
-	return 1;
+	bytes_writer_init(&w, buf, bufsz);
+	bytes_put_u8(&w, PROBER_VERSION);
+	bytes_put_u64(&w, pr->time);
+	bytes_put_u8(&w, (uint8_t)pr->verdict);
+	bytes_put_u8(&w, pr->dnssec != 0);
+	bytes_put_str(&w, domain, strlen(domain));
+	bytes_put_str(&w, pr->mx, strlen(pr->mx));
+	bytes_put_str(&w, pr->verified, strlen(pr->verified));
+	bytes_put_str(&w, pr->note, strlen(pr->note));
+	return bytes_written(&w);
 }
 
 /* A colon list of host names (possibly empty). */
@@ -140,25 +109,26 @@ int
 prober_result_decode(const unsigned char *buf, size_t len,
     char domain[KEY_MAX + 1], struct learn_probe *pr, const char **err)
 {
-	size_t off = 11;
+	struct bytes_reader r;
 
 	memset(pr, 0, sizeof(*pr));
-	if (len < off || buf[0] != PROBER_VERSION) {
+	bytes_reader_init(&r, buf, len);
+	if (bytes_get_u8(&r) != PROBER_VERSION || bytes_left(&r) < 10) {
 		*err = "probe message is truncated or of an unknown version";
 		return 0;
 	}
-	pr->time = le_get(buf + 1, 8);
-	pr->verdict = buf[9];
-	pr->dnssec = buf[10];
+	pr->time = bytes_get_u64(&r);
+	pr->verdict = bytes_get_u8(&r);
+	pr->dnssec = bytes_get_u8(&r);
 	if (pr->verdict > LEARN_PROBE_DANE || pr->dnssec > 1) {
 		*err = "probe message has an unknown verdict";
 		return 0;
 	}
-	if (!prober_get_text(buf, len, &off, domain, DNSMSG_NAME_MAX) ||
-	    !prober_get_text(buf, len, &off, pr->mx, RECORD_MATCH_MAX) ||
-	    !prober_get_text(buf, len, &off, pr->verified, RECORD_MATCH_MAX) ||
-	    !prober_get_text(buf, len, &off, pr->note, RECORD_PROBE_MAX) ||
-	    off != len) {
+	bytes_get_str(&r, domain, DNSMSG_NAME_MAX);
+	bytes_get_str(&r, pr->mx, RECORD_MATCH_MAX);
+	bytes_get_str(&r, pr->verified, RECORD_MATCH_MAX);
+	bytes_get_str(&r, pr->note, RECORD_PROBE_MAX);
+	if (!bytes_end(&r)) {
 		*err = "probe message has a field out of bounds";
 		return 0;
 	}

@@ -66,39 +66,9 @@
 
 #include <string.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "policy.h"
 #include "record.h"
-
-/* A bounded reader over a byte buffer; any overrun sets bad. */
-struct record_cursor {
-	const unsigned char *p;
-	size_t left;
-	int bad;
-	int badtext;	/* a text field holds a byte it may not */
-};
-
-/* A bounded writer; any overflow sets bad. */
-struct record_sink {
-	unsigned char *p;
-	size_t left, used;
-	int bad;
-};
-
-static uint64_t
-record_get(struct record_cursor *c, size_t width)
-{
-	uint64_t v = 0;
-
-	if (c->bad || c->left < width) {
-		c->bad = 1;
-		return 0;
-	}
-	v = le_get(c->p, width);
-	c->p += width;
-	c->left -= width;
-	return v;
-}
 
 /* Offset of the first byte of s[0..n) that is not printable ASCII
  * (0x20-0x7e), the only bytes text fields hold; n if there is none. */
@@ -113,64 +83,31 @@ record_text_bad(const char *s, size_t n)
 	return i;
 }
 
-/* Read a length-prefixed printable string of at most max bytes into dst. */
+/* Read a length-prefixed string of at most max bytes into dst[max + 1];
+ * a byte a text may not hold sets *badtext (its own error message). */
 static uint16_t
-record_get_text(struct record_cursor *c, char *dst, size_t max)
+record_get_text(struct bytes_reader *c, char *dst, size_t max, int *badtext)
 {
-	size_t n = (size_t)record_get(c, 2);
+	size_t n;
+	const unsigned char *at = bytes_get_view(c, max, &n);
 
-	if (c->bad || n > max || n > c->left) {
-		c->bad = 1;
-		dst[0] = '\0';
+	dst[0] = '\0';
+	if (at == NULL)
 		return 0;
-	}
-	if (record_text_bad((const char *)c->p, n) != n)
-		c->badtext = 1;
-	memcpy(dst, c->p, n);
+	if (record_text_bad((const char *)at, n) != n)
+		*badtext = 1;
+	memcpy(dst, at, n);
 	dst[n] = '\0';
-	c->p += n;
-	c->left -= n;
 	return (uint16_t)n;
-}
-
-static void
-record_put(struct record_sink *s, uint64_t v, size_t width)
-{
-
-	if (s->bad || s->left < width) {
-		s->bad = 1;
-		return;
-	}
-	le_put(s->p + s->used, v, width);
-	s->used += width;
-	s->left -= width;
-}
-
-static void
-record_put_bytes(struct record_sink *s, const char *src, size_t n)
-{
-	if (s->bad || s->left < n) {
-		s->bad = 1;
-		return;
-	}
-	memcpy(s->p + s->used, src, n);
-	s->used += n;
-	s->left -= n;
-}
-
-static void
-record_put_text(struct record_sink *s, const char *src, size_t n)
-{
-	record_put(s, n, 2);
-	record_put_bytes(s, src, n);
 }
 
 /* Encode r into buf; returns the length, or 0 if a field is out of range. */
 size_t
 record_encode(const struct record *r, unsigned char *buf, size_t bufsz)
 {
-	struct record_sink s = { buf, bufsz, 0, 0 };
+	struct bytes_writer s;
 
+	bytes_writer_init(&s, buf, bufsz);
 	if (r->reply_len > REPLY_MAX || r->match_len > RECORD_MATCH_MAX ||
 	    r->note_len > RECORD_NOTE_MAX ||
 	    r->streak_hosts_len > RECORD_MATCH_MAX ||
@@ -178,37 +115,37 @@ record_encode(const struct record *r, unsigned char *buf, size_t bufsz)
 	    r->failure_len > RECORD_FAILURE_MAX ||
 	    r->probe_len > RECORD_PROBE_MAX)
 		return 0;
-	record_put(&s, RECORD_VERSION, 1);
-	record_put(&s, r->state, 1);
-	record_put(&s, r->level, 1);
-	record_put(&s, r->source, 1);
-	record_put(&s, r->expires, 8);
-	record_put_text(&s, r->reply, r->reply_len);
-	record_put(&s, r->first_seen, 8);
-	record_put(&s, r->last_seen, 8);
-	record_put(&s, r->last_good, 8);
-	record_put(&s, r->pinned_at, 8);
-	record_put(&s, r->updated, 8);
-	record_put(&s, r->deliveries, 4);
-	record_put(&s, r->tls, 4);
-	record_put(&s, r->trusted, 4);
-	record_put(&s, r->verified, 4);
-	record_put(&s, r->plaintext, 4);
-	record_put(&s, r->failures, 4);
-	record_put_text(&s, r->match, r->match_len);
-	record_put_text(&s, r->note, r->note_len);
-	record_put(&s, r->streak_first, 8);
-	record_put(&s, r->last_plain, 8);
-	record_put(&s, r->last_failure, 8);
-	record_put(&s, r->streak, 4);
-	record_put(&s, r->streak_verified, 4);
-	record_put_text(&s, r->streak_hosts, r->streak_hosts_len);
-	record_put_text(&s, r->seen, r->seen_len);
-	record_put_text(&s, r->failure, r->failure_len);
-	record_put(&s, r->streak_trusted, 4);
-	record_put(&s, r->probed, 8);
-	record_put_text(&s, r->probe, r->probe_len);
-	return s.bad ? 0 : s.used;
+	bytes_put_u8(&s, RECORD_VERSION);
+	bytes_put_u8(&s, r->state);
+	bytes_put_u8(&s, r->level);
+	bytes_put_u8(&s, r->source);
+	bytes_put_u64(&s, r->expires);
+	bytes_put_str(&s, r->reply, r->reply_len);
+	bytes_put_u64(&s, r->first_seen);
+	bytes_put_u64(&s, r->last_seen);
+	bytes_put_u64(&s, r->last_good);
+	bytes_put_u64(&s, r->pinned_at);
+	bytes_put_u64(&s, r->updated);
+	bytes_put_u32(&s, r->deliveries);
+	bytes_put_u32(&s, r->tls);
+	bytes_put_u32(&s, r->trusted);
+	bytes_put_u32(&s, r->verified);
+	bytes_put_u32(&s, r->plaintext);
+	bytes_put_u32(&s, r->failures);
+	bytes_put_str(&s, r->match, r->match_len);
+	bytes_put_str(&s, r->note, r->note_len);
+	bytes_put_u64(&s, r->streak_first);
+	bytes_put_u64(&s, r->last_plain);
+	bytes_put_u64(&s, r->last_failure);
+	bytes_put_u32(&s, r->streak);
+	bytes_put_u32(&s, r->streak_verified);
+	bytes_put_str(&s, r->streak_hosts, r->streak_hosts_len);
+	bytes_put_str(&s, r->seen, r->seen_len);
+	bytes_put_str(&s, r->failure, r->failure_len);
+	bytes_put_u32(&s, r->streak_trusted);
+	bytes_put_u64(&s, r->probed);
+	bytes_put_str(&s, r->probe, r->probe_len);
+	return bytes_written(&s);
 }
 
 /* Check the version byte; sets *err on a record we cannot read. */
@@ -233,8 +170,8 @@ int
 record_reply_view(const unsigned char *buf, size_t len, uint64_t *expires,
     const char **reply, size_t *reply_len, const char **err)
 {
-	struct record_cursor c = { buf, len, 0, 0 };
-	size_t n;
+	struct bytes_reader c;
+	const unsigned char *at;
 
 	if (!record_version_ok(buf, len, err))
 		return 0;
@@ -242,16 +179,13 @@ record_reply_view(const unsigned char *buf, size_t len, uint64_t *expires,
 		*err = "record is truncated";
 		return 0;
 	}
-	c.p += 4;
-	c.left -= 4;
-	*expires = record_get(&c, 8);
-	n = (size_t)record_get(&c, 2);
-	if (n > REPLY_MAX || n > c.left) {
+	bytes_reader_init(&c, buf + 4, len - 4);
+	*expires = bytes_get_u64(&c);
+	if ((at = bytes_get_view(&c, REPLY_MAX, reply_len)) == NULL) {
 		*err = "record reply length is out of bounds";
 		return 0;
 	}
-	*reply = (const char *)c.p;
-	*reply_len = n;
+	*reply = (const char *)at;
 	return 1;
 }
 
@@ -284,17 +218,19 @@ record_idle_since(const struct record *r, uint64_t *when)
 
 /* The version 2 tail: what learning keeps about the current run. */
 static void
-record_decode_learning(struct record_cursor *c, struct record *r)
+record_decode_learning(struct bytes_reader *c, struct record *r,
+    int *badtext)
 {
-	r->streak_first = record_get(c, 8);
-	r->last_plain = record_get(c, 8);
-	r->last_failure = record_get(c, 8);
-	r->streak = (uint32_t)record_get(c, 4);
-	r->streak_verified = (uint32_t)record_get(c, 4);
+	r->streak_first = bytes_get_u64(c);
+	r->last_plain = bytes_get_u64(c);
+	r->last_failure = bytes_get_u64(c);
+	r->streak = bytes_get_u32(c);
+	r->streak_verified = bytes_get_u32(c);
 	r->streak_hosts_len = record_get_text(c, r->streak_hosts,
-	    RECORD_MATCH_MAX);
-	r->seen_len = record_get_text(c, r->seen, RECORD_SEEN_MAX);
-	r->failure_len = record_get_text(c, r->failure, RECORD_FAILURE_MAX);
+	    RECORD_MATCH_MAX, badtext);
+	r->seen_len = record_get_text(c, r->seen, RECORD_SEEN_MAX, badtext);
+	r->failure_len = record_get_text(c, r->failure, RECORD_FAILURE_MAX,
+	    badtext);
 }
 
 /* Decode a whole domain record; see the file header. */
@@ -302,47 +238,53 @@ int
 record_decode(const unsigned char *buf, size_t len, struct record *r,
     const char **err)
 {
-	struct record_cursor c = { buf, len, 0, 0 };
+	struct bytes_reader c;
+	int badtext = 0;
 
 	memset(r, 0, sizeof(*r));
+	bytes_reader_init(&c, buf, len);
 	if (!record_version_ok(buf, len, err))
 		return 0;
-	record_get(&c, 1);
-	r->state = (uint8_t)record_get(&c, 1);
-	r->level = (uint8_t)record_get(&c, 1);
-	r->source = (uint8_t)record_get(&c, 1);
-	r->expires = record_get(&c, 8);
-	r->reply_len = record_get_text(&c, r->reply, REPLY_MAX);
-	r->first_seen = record_get(&c, 8);
-	r->last_seen = record_get(&c, 8);
-	r->last_good = record_get(&c, 8);
-	r->pinned_at = record_get(&c, 8);
-	r->updated = record_get(&c, 8);
-	r->deliveries = (uint32_t)record_get(&c, 4);
-	r->tls = (uint32_t)record_get(&c, 4);
-	r->trusted = (uint32_t)record_get(&c, 4);
-	r->verified = (uint32_t)record_get(&c, 4);
-	r->plaintext = (uint32_t)record_get(&c, 4);
-	r->failures = (uint32_t)record_get(&c, 4);
-	r->match_len = record_get_text(&c, r->match, RECORD_MATCH_MAX);
-	r->note_len = record_get_text(&c, r->note, RECORD_NOTE_MAX);
+	(void)bytes_get_u8(&c);	/* the version, checked above */
+	r->state = bytes_get_u8(&c);
+	r->level = bytes_get_u8(&c);
+	r->source = bytes_get_u8(&c);
+	r->expires = bytes_get_u64(&c);
+	r->reply_len = record_get_text(&c, r->reply, REPLY_MAX,
+	    &badtext);
+	r->first_seen = bytes_get_u64(&c);
+	r->last_seen = bytes_get_u64(&c);
+	r->last_good = bytes_get_u64(&c);
+	r->pinned_at = bytes_get_u64(&c);
+	r->updated = bytes_get_u64(&c);
+	r->deliveries = bytes_get_u32(&c);
+	r->tls = bytes_get_u32(&c);
+	r->trusted = bytes_get_u32(&c);
+	r->verified = bytes_get_u32(&c);
+	r->plaintext = bytes_get_u32(&c);
+	r->failures = bytes_get_u32(&c);
+	r->match_len = record_get_text(&c, r->match, RECORD_MATCH_MAX,
+	    &badtext);
+	r->note_len = record_get_text(&c, r->note, RECORD_NOTE_MAX,
+	    &badtext);
 	if (buf[0] >= 2)
-		record_decode_learning(&c, r);
+		record_decode_learning(&c, r, &badtext);
 	if (buf[0] >= 3) {
-		r->streak_trusted = (uint32_t)record_get(&c, 4);
-		r->probed = record_get(&c, 8);
-		r->probe_len = record_get_text(&c, r->probe, RECORD_PROBE_MAX);
+		r->streak_trusted = bytes_get_u32(&c);
+		r->probed = bytes_get_u64(&c);
+		r->probe_len = record_get_text(&c, r->probe, RECORD_PROBE_MAX,
+		    &badtext);
 	}
 	if (c.bad) {
 		*err = "record is truncated or has a field out of bounds";
 		return 0;
 	}
-	if (c.badtext) {
+	if (badtext) {
 		*err = "a text field (such as the note) holds a byte that is "
 		    "not printable ASCII";
 		return 0;
 	}
-	if (c.left != 0) {
+	if (!bytes_end(&c)) {
 		*err = "record has trailing bytes";
 		return 0;
 	}
@@ -393,17 +335,18 @@ size_t
 record_event_encode(const struct record_event *e, unsigned char *buf,
     size_t bufsz)
 {
-	struct record_sink s = { buf, bufsz, 0, 0 };
+	struct bytes_writer s;
 
+	bytes_writer_init(&s, buf, bufsz);
 	if (e->domain_len > KEY_MAX || e->reason_len > EVENT_REASON_MAX)
 		return 0;
-	record_put(&s, EVENT_VERSION, 1);
-	record_put(&s, e->time, 8);
-	record_put(&s, e->old_state, 1);
-	record_put(&s, e->new_state, 1);
-	record_put_text(&s, e->domain, e->domain_len);
-	record_put_text(&s, e->reason, e->reason_len);
-	return s.bad ? 0 : s.used;
+	bytes_put_u8(&s, EVENT_VERSION);
+	bytes_put_u64(&s, e->time);
+	bytes_put_u8(&s, e->old_state);
+	bytes_put_u8(&s, e->new_state);
+	bytes_put_str(&s, e->domain, e->domain_len);
+	bytes_put_str(&s, e->reason, e->reason_len);
+	return bytes_written(&s);
 }
 
 /* Decode an audit event. */
@@ -411,20 +354,23 @@ int
 record_event_decode(const unsigned char *buf, size_t len,
     struct record_event *e, const char **err)
 {
-	struct record_cursor c = { buf, len, 0, 0 };
+	struct bytes_reader c;
+	int badtext = 0;
 
 	memset(e, 0, sizeof(*e));
+	bytes_reader_init(&c, buf, len);
 	if (len < 1 || buf[0] != EVENT_VERSION) {
 		*err = "event record has an unknown version";
 		return 0;
 	}
-	record_get(&c, 1);
-	e->time = record_get(&c, 8);
-	e->old_state = (uint8_t)record_get(&c, 1);
-	e->new_state = (uint8_t)record_get(&c, 1);
-	e->domain_len = record_get_text(&c, e->domain, KEY_MAX);
-	e->reason_len = record_get_text(&c, e->reason, EVENT_REASON_MAX);
-	if (c.bad || c.badtext || c.left != 0) {
+	(void)bytes_get_u8(&c);	/* the version, checked above */
+	e->time = bytes_get_u64(&c);
+	e->old_state = bytes_get_u8(&c);
+	e->new_state = bytes_get_u8(&c);
+	e->domain_len = record_get_text(&c, e->domain, KEY_MAX, &badtext);
+	e->reason_len = record_get_text(&c, e->reason, EVENT_REASON_MAX,
+	    &badtext);
+	if (badtext || !bytes_end(&c)) {
 		*err = "event record is truncated or malformed";
 		return 0;
 	}

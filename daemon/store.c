@@ -70,7 +70,7 @@
 #include <unistd.h>
 
 #include "errbuf.h"
-#include "le.h"
+#include "bytes.h"
 #include "store.h"
 
 #define STORE_FULL_BELOW (1024 * 1024)	/* free bytes: a full file system */
@@ -581,7 +581,7 @@ store_view_reply(const MDB_val *v, uint64_t *expires, const char **view,
 		*err = "reply record is longer than a reply";
 		return 0;
 	}
-	*expires = le_get(v->mv_data, 8);
+	*expires = bytes_le_get(v->mv_data, 8);
 	*view = (const char *)v->mv_data + 8;
 	*n = v->mv_size - 8;
 	return 1;
@@ -697,7 +697,7 @@ store_reply_put(struct store *s, MDB_txn *txn, const MDB_val *k,
 		rc = mdb_del(txn, s->replies, (MDB_val *)k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	}
-	le_put(buf, expires, 8);
+	bytes_le_put(buf, expires, 8);
 	memcpy(buf + 8, reply, n);
 	return mdb_put(txn, s->replies, (MDB_val *)k, &v, flags);
 }

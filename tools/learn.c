@@ -57,7 +57,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "le.h"
+#include "bytes.h"
 #include "cli.h"
 #include "json.h"
 #include "learner.h"
@@ -329,7 +329,7 @@ learn_known_parse(struct learn_known *k, const unsigned char *pos, size_t n)
 
 	k->n = 0;
 	if (n == 8) {
-		k->e[0].offset = le_get(pos, 8);
+		k->e[0].offset = bytes_le_get(pos, 8);
 		k->e[0].covered = 0;
 		k->e[0].hash = 0;
 		k->n = 1;
@@ -338,9 +338,9 @@ learn_known_parse(struct learn_known *k, const unsigned char *pos, size_t n)
 	if (n % LEARN_ENTRY != 0 || n / LEARN_ENTRY > LEARN_FILES_MAX)
 		return 0;
 	for (i = 0; i < n / LEARN_ENTRY; i++, pos += LEARN_ENTRY) {
-		k->e[i].offset = le_get(pos, 8);
-		k->e[i].covered = (uint16_t)le_get(pos + 8, 2);
-		k->e[i].hash = le_get(pos + 10, 8);
+		k->e[i].offset = bytes_le_get(pos, 8);
+		k->e[i].covered = (uint16_t)bytes_le_get(pos + 8, 2);
+		k->e[i].hash = bytes_le_get(pos + 10, 8);
 		if (k->e[i].covered == 0 || k->e[i].covered > LEARN_HEAD_MAX)
 			return 0;
 	}
@@ -384,9 +384,9 @@ learn_known_put(const struct learn_known *k, uint64_t offset,
 
 	for (i = 0; i <= k->n && i < LEARN_FILES_MAX; i++) {
 		e = i == 0 ? &k->self : &k->e[i - 1];
-		le_put(pos + n, i == 0 ? offset : e->offset, 8);
-		le_put(pos + n + 8, e->covered, 2);
-		le_put(pos + n + 10, e->hash, 8);
+		bytes_le_put(pos + n, i == 0 ? offset : e->offset, 8);
+		bytes_le_put(pos + n + 8, e->covered, 2);
+		bytes_le_put(pos + n + 10, e->hash, 8);
 		n += LEARN_ENTRY;
 	}
 	return n;

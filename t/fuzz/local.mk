@@ -29,25 +29,25 @@ FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined \
 FUZZ_COMMON = t/fuzz/check.c t/fuzz/check.h
 FUZZ_SRC_netstring = daemon/netstring.c
 FUZZ_SRC_key = daemon/key.c
-FUZZ_SRC_record = daemon/record.c daemon/policy.c
+FUZZ_SRC_record = daemon/record.c daemon/bytes.c daemon/policy.c
 FUZZ_SRC_reply = daemon/reply.c daemon/key.c daemon/policy.c
 FUZZ_SRC_config = t/fuzz/check-config.c t/fuzz/check-config.h \
 	daemon/config.c daemon/reply.c daemon/key.c daemon/policy.c \
 	daemon/dnsmsg.c
 FUZZ_SRC_logparse = daemon/logparse.c
-FUZZ_SRC_correlate_load = daemon/correlate.c daemon/key.c \
-	daemon/logparse.c
-FUZZ_SRC_hints = daemon/hints.c
+FUZZ_SRC_correlate_load = daemon/correlate.c daemon/bytes.c \
+	daemon/pidtab.c daemon/key.c daemon/logparse.c
+FUZZ_SRC_hints = daemon/hints.c daemon/bytes.c daemon/pidtab.c
 FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
-	daemon/errbuf.c \
+	daemon/errbuf.c daemon/bytes.c daemon/pidtab.c \
 	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c \
 	daemon/certname.c daemon/config.c daemon/dnsmsg.c daemon/pubsuffix.c
 FUZZ_SRC_smtpresp = daemon/smtpresp.c
 FUZZ_SRC_certname = daemon/certname.c
 FUZZ_SRC_dnsmsg = daemon/dnsmsg.c
 # prober.c starts the probes too: it links all of the probe and OpenSSL
-FUZZ_SRC_probe_wire = daemon/prober.c daemon/dnsmsg.c daemon/probe.c \
-	daemon/smtpresp.c daemon/certname.c daemon/log.c
+FUZZ_SRC_probe_wire = daemon/prober.c daemon/bytes.c daemon/dnsmsg.c \
+	daemon/probe.c daemon/smtpresp.c daemon/certname.c daemon/log.c
 # the option parser of tlspin: the one target from tools/
 FUZZ_SRC_getopt = tools/opts.c tools/opts.h
 

@@ -11,7 +11,7 @@ D=$abs_top_srcdir/daemon
 # group MODULE: the group a daemon/ module belongs to (doc/ARCHITECTURE.md)
 group() {
 	case $1 in
-	errbuf|log|config|policy|key|reply|le|json|netstring) echo base ;;
+	errbuf|log|config|policy|key|reply|bytes|pidtab|json|netstring) echo base ;;
 	record|store|counters) echo store ;;
 	answer|server) echo lookup ;;
 	probe|smtpresp|certname|dnsmsg) echo probe ;;
