@@ -27,27 +27,27 @@ FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -g
 
 FUZZ_COMMON = t/fuzz/check.c t/fuzz/check.h
-FUZZ_SRC_netstring = daemon/netstring.c
-FUZZ_SRC_key = daemon/key.c
-FUZZ_SRC_record = daemon/record.c daemon/bytes.c daemon/policy.c
-FUZZ_SRC_reply = daemon/reply.c daemon/key.c daemon/policy.c
+FUZZ_SRC_netstring = daemon/base/netstring.c
+FUZZ_SRC_key = daemon/base/key.c
+FUZZ_SRC_record = daemon/store/record.c daemon/base/bytes.c daemon/base/policy.c
+FUZZ_SRC_reply = daemon/base/reply.c daemon/base/key.c daemon/base/policy.c
 FUZZ_SRC_config = t/fuzz/check-config.c t/fuzz/check-config.h \
-	daemon/config.c daemon/reply.c daemon/key.c daemon/policy.c \
-	daemon/dnsmsg.c
-FUZZ_SRC_logparse = daemon/logparse.c
-FUZZ_SRC_correlate_load = daemon/correlate.c daemon/bytes.c \
-	daemon/pidtab.c daemon/key.c daemon/logparse.c
-FUZZ_SRC_hints = daemon/hints.c daemon/bytes.c daemon/pidtab.c
-FUZZ_SRC_learn = daemon/learn.c daemon/correlate.c daemon/logparse.c \
-	daemon/errbuf.c daemon/bytes.c daemon/pidtab.c \
-	daemon/record.c daemon/reply.c daemon/key.c daemon/policy.c \
-	daemon/certname.c daemon/config.c daemon/dnsmsg.c daemon/pubsuffix.c
-FUZZ_SRC_smtpresp = daemon/smtpresp.c
-FUZZ_SRC_certname = daemon/certname.c
-FUZZ_SRC_dnsmsg = daemon/dnsmsg.c
+	daemon/base/config.c daemon/base/reply.c daemon/base/key.c daemon/base/policy.c \
+	daemon/probe/dnsmsg.c
+FUZZ_SRC_logparse = daemon/learn/logparse.c
+FUZZ_SRC_correlate_load = daemon/learn/correlate.c daemon/base/bytes.c \
+	daemon/base/pidtab.c daemon/base/key.c daemon/learn/logparse.c
+FUZZ_SRC_hints = daemon/learn/hints.c daemon/base/bytes.c daemon/base/pidtab.c
+FUZZ_SRC_learn = daemon/learn/learn.c daemon/learn/correlate.c daemon/learn/logparse.c \
+	daemon/base/errbuf.c daemon/base/bytes.c daemon/base/pidtab.c \
+	daemon/store/record.c daemon/base/reply.c daemon/base/key.c daemon/base/policy.c \
+	daemon/probe/certname.c daemon/base/config.c daemon/probe/dnsmsg.c daemon/learn/pubsuffix.c
+FUZZ_SRC_smtpresp = daemon/probe/smtpresp.c
+FUZZ_SRC_certname = daemon/probe/certname.c
+FUZZ_SRC_dnsmsg = daemon/probe/dnsmsg.c
 # prober.c starts the probes too: it links all of the probe and OpenSSL
-FUZZ_SRC_probe_wire = daemon/prober.c daemon/bytes.c daemon/dnsmsg.c \
-	daemon/probe.c daemon/smtpresp.c daemon/certname.c daemon/log.c
+FUZZ_SRC_probe_wire = daemon/learn/prober.c daemon/base/bytes.c daemon/probe/dnsmsg.c \
+	daemon/probe/probe.c daemon/probe/smtpresp.c daemon/probe/certname.c daemon/base/log.c
 # the option parser of tlspin: the one target from tools/
 FUZZ_SRC_getopt = tools/opts.c tools/opts.h
 
@@ -160,7 +160,7 @@ endif
 
 # --- counters: tlspind's counters file, shown by tlspin stats -------------
 FUZZ_TARGETS += counters
-FUZZ_SRC_counters = daemon/counters.c
+FUZZ_SRC_counters = daemon/store/counters.c
 check_PROGRAMS += t/fuzz/replay-counters
 t_fuzz_replay_counters_SOURCES = t/fuzz/fuzz-counters.c $(REPLAY_COMMON)
 t_fuzz_replay_counters_LDADD = daemon/libtlspin.a

@@ -30,9 +30,9 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # --- what the code has --------------------------------------------------
 
-# Keys of config_keys[] in daemon/config.c.
+# Keys of config_keys[] in daemon/base/config.c.
 keys=$(sed -n '/^static const struct config_key config_keys\[\] = {/,/^};/p' \
-    "$src/daemon/config.c" |
+    "$src/daemon/base/config.c" |
     sed -n 's/^[[:space:]]*{ "\([a-z0-9_]*\)",.*/\1/p')
 
 # Long options that tlspind --help and tlspin --help list.
@@ -129,9 +129,9 @@ section_text() {
 # --- tests --------------------------------------------------------------
 
 if [ -z "$keys" ]; then
-	not_ok "found the keys in config_keys[] of daemon/config.c"
+	not_ok "found the keys in config_keys[] of daemon/base/config.c"
 else
-	ok "found the keys in config_keys[] of daemon/config.c"
+	ok "found the keys in config_keys[] of daemon/base/config.c"
 fi
 for k in $keys; do
 	check "tlspin.conf(5) has an entry for $k" tp_key_entry "$man5" "$k"
