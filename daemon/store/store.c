@@ -97,10 +97,6 @@ struct store_txn {
 	MDB_txn *txn;
 };
 
-/* Format an error about the store into err. */
-/* the one bounded formatter for messages (errbuf.c) */
-#define store_errf errbuf_printf
-
 /* A hint for the errors an admin can fix. */
 static const char *
 store_hint(int rc)
@@ -183,12 +179,12 @@ store_schema(struct store *s, MDB_txn *txn, int create, char *err,
 			return STORE_OK;
 	}
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot read the schema version of "
+		errbuf_printf(err, errsz, "cannot read the schema version of "
 		    "store %s: %s", s->dir, mdb_strerror(rc));
 		return STORE_ERROR;
 	}
 	if (v.mv_size != 4) {
-		store_errf(err, errsz, "store %s has a malformed schema "
+		errbuf_printf(err, errsz, "store %s has a malformed schema "
 		    "version", s->dir);
 		return STORE_ERROR;
 	}
@@ -196,7 +192,7 @@ store_schema(struct store *s, MDB_txn *txn, int create, char *err,
 	ver = b[0] | (unsigned)b[1] << 8 | (unsigned)b[2] << 16 |
 	    (unsigned)b[3] << 24;
 	if (ver < STORE_SCHEMA_RECORDS || ver > STORE_SCHEMA) {
-		store_errf(err, errsz, "store %s has schema version %u, but "
+		errbuf_printf(err, errsz, "store %s has schema version %u, but "
 		    "this tlspin reads version %u%s", s->dir, ver,
 		    STORE_SCHEMA, ver > STORE_SCHEMA ?
 		    " (it was written by a newer tlspin: upgrade tlspin)" :
@@ -253,7 +249,7 @@ store_open_dbs_in(struct store *s, int create, char *err, size_t errsz)
 		return STORE_NOTFOUND;
 	}
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot open the databases in store "
+		errbuf_printf(err, errsz, "cannot open the databases in store "
 		    "%s: %s%s", s->dir, mdb_strerror(rc),
 		    rc == MDB_NOTFOUND ? " (the store was never initialised: "
 		    "start tlspind once, or pin a domain)" : store_hint(rc));
@@ -263,7 +259,7 @@ store_open_dbs_in(struct store *s, int create, char *err, size_t errsz)
 	}
 	st = store_schema(s, txn, create, err, errsz);
 	if (st == STORE_NOTFOUND && s->readonly) {
-		store_errf(err, errsz, "cannot read the schema version of "
+		errbuf_printf(err, errsz, "cannot read the schema version of "
 		    "store %s: %s", s->dir, mdb_strerror(MDB_NOTFOUND));
 		st = STORE_ERROR;
 	}
@@ -275,11 +271,11 @@ store_open_dbs_in(struct store *s, int create, char *err, size_t errsz)
 	if (rc == 0 && fresh)	/* records without a schema: derive them */
 		rc = store_derive_all(s, txn);
 	if (rc == 0)
-		rc = mdb_txn_commit(txn);  /* read-only too: keeps the handles */
+		rc = mdb_txn_commit(txn); /* read-only too: keeps the handles */
 	else
 		mdb_txn_abort(txn);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot initialise store %s: %s%s",
+		errbuf_printf(err, errsz, "cannot initialise store %s: %s%s",
 		    s->dir, mdb_strerror(rc), rc == MDB_NOTFOUND ? " (its "
 		    "reply table is missing: the store is damaged; restore it "
 		    "from a backup, or tlspin export it and import it into a "
@@ -303,8 +299,8 @@ store_migrate(struct store *s, char *err, size_t errsz)
 
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot migrate store %s to schema %u: "
-		    "%s%s", s->dir, STORE_SCHEMA, mdb_strerror(rc),
+		errbuf_printf(err, errsz, "cannot migrate store %s to schema "
+		    "%u: %s%s", s->dir, STORE_SCHEMA, mdb_strerror(rc),
 		    store_hint(rc));
 		return 0;
 	}
@@ -323,8 +319,8 @@ store_migrate(struct store *s, char *err, size_t errsz)
 	else
 		mdb_txn_abort(txn);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot migrate store %s to schema %u: "
-		    "%s%s", s->dir, STORE_SCHEMA, mdb_strerror(rc),
+		errbuf_printf(err, errsz, "cannot migrate store %s to schema "
+		    "%u: %s%s", s->dir, STORE_SCHEMA, mdb_strerror(rc),
 		    store_hint(rc));
 		s->schema = STORE_SCHEMA_RECORDS;
 		return 0;
@@ -390,7 +386,7 @@ store_check_owner(const char *dir, const char *path, int readonly,
 		    "it and");
 	else
 		return 1;
-	store_errf(err, errsz, "refusing store %s: %s is owned by %s with "
+	errbuf_printf(err, errsz, "refusing store %s: %s is owned by %s with "
 	    "mode %04o, %s could forge or remove pins (fix: chown tlspin: "
 	    "%s; chmod 0750 %s; with the user tlspind runs as)", dir, path,
 	    store_user(sb.st_uid, owner, sizeof(owner)),
@@ -422,11 +418,12 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
-		store_errf(err, errsz, "out of memory opening store %s", dir);
+		errbuf_printf(err, errsz, "out of memory opening store %s",
+		    dir);
 		return 0;
 	}
 	if (strlen(dir) >= sizeof(s->dir)) {
-		store_errf(err, errsz, "store path is too long: %s", dir);
+		errbuf_printf(err, errsz, "store path is too long: %s", dir);
 		free(s);
 		return 0;
 	}
@@ -437,7 +434,7 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 		envflags |= MDB_RDONLY;
 	if ((flags & STORE_CREATE) && mkdir(dir, 0750) != 0 &&
 	    errno != EEXIST) {
-		store_errf(err, errsz, "cannot create store directory %s: "
+		errbuf_printf(err, errsz, "cannot create store directory %s: "
 		    "%s%s", dir, strerror(errno), store_hint(errno));
 		free(s);
 		return 0;
@@ -454,7 +451,7 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 	if (rc == 0)
 		rc = mdb_env_open(s->env, dir, envflags, 0640);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot open store %s: %s%s", dir,
+		errbuf_printf(err, errsz, "cannot open store %s: %s%s", dir,
 		    mdb_strerror(rc), store_hint(rc));
 		goto fail;
 	}
@@ -463,7 +460,7 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 		goto fail;
 	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot start reading store %s: %s",
+		errbuf_printf(err, errsz, "cannot start reading store %s: %s",
 		    dir, mdb_strerror(rc));
 		goto fail;
 	}
@@ -810,14 +807,14 @@ store_get_in(struct store *s, MDB_txn *txn, const char *key,
 	if (rc == MDB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot read %s from store %s: %s",
+		errbuf_printf(err, errsz, "cannot read %s from store %s: %s",
 		    key, s->dir, mdb_strerror(rc));
 		return STORE_ERROR;
 	}
 	if (!record_decode(v.mv_data, v.mv_size, r, &why)) {
-		store_errf(err, errsz, "record for %s in store %s is corrupt: "
-		    "%s (pin or unpin it again to rewrite it)", key, s->dir,
-		    why);
+		errbuf_printf(err, errsz, "record for %s in store %s is "
+		    "corrupt: %s (pin or unpin it again to rewrite it)", key,
+		    s->dir, why);
 		return STORE_ERROR;
 	}
 	return STORE_OK;
@@ -832,7 +829,7 @@ store_read_begin(struct store *s, char *err, size_t errsz)
 
 	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot read store %s: %s", s->dir,
+		errbuf_printf(err, errsz, "cannot read store %s: %s", s->dir,
 		    mdb_strerror(rc));
 		return NULL;
 	}
@@ -879,7 +876,7 @@ store_scan(struct store *s, const char *start, int after, const char *prefix,
 	r = malloc(sizeof(*r));
 	rc = r ? mdb_cursor_open(txn, s->domains, &cur) : ENOMEM;
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot list store %s: %s", s->dir,
+		errbuf_printf(err, errsz, "cannot list store %s: %s", s->dir,
 		    mdb_strerror(rc));
 		free(r);
 		mdb_txn_abort(txn);
@@ -906,8 +903,8 @@ store_scan(struct store *s, const char *start, int after, const char *prefix,
 					break;
 				continue;
 			}
-			store_errf(err, errsz, "record for %s in store %s is "
-			    "corrupt: %s", key, s->dir, why);
+			errbuf_printf(err, errsz, "record for %s in store %s "
+			    "is corrupt: %s", key, s->dir, why);
 			ok = 0;
 			break;
 		}
@@ -915,7 +912,7 @@ store_scan(struct store *s, const char *start, int after, const char *prefix,
 			break;
 	}
 	if (ok && rc != 0 && rc != MDB_NOTFOUND) {
-		store_errf(err, errsz, "cannot list store %s: %s", s->dir,
+		errbuf_printf(err, errsz, "cannot list store %s: %s", s->dir,
 		    mdb_strerror(rc));
 		ok = 0;
 	}
@@ -989,7 +986,7 @@ store_events_foreach(struct store *s, const char *domain, store_event_fn fn,
 	e = malloc(sizeof(*e));
 	rc = e ? mdb_cursor_open(txn, s->events, &cur) : ENOMEM;
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot read events of store %s: %s",
+		errbuf_printf(err, errsz, "cannot read events of store %s: %s",
 		    s->dir, mdb_strerror(rc));
 		free(e);
 		mdb_txn_abort(txn);
@@ -998,7 +995,7 @@ store_events_foreach(struct store *s, const char *domain, store_event_fn fn,
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (!record_event_decode(v.mv_data, v.mv_size, e, &why))
-			continue;	/* one bad event must not hide the rest */
+			continue; /* one bad event must not hide the rest */
 		if (domain && strcmp(domain, e->domain) != 0)
 			continue;
 		if (fn(arg, store_seq_decode(&k), e) != 0)
@@ -1076,8 +1073,9 @@ store_due(struct store *s, enum store_index which, uint64_t upto,
 		mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
-		store_errf(err, errsz, "cannot read the %s index of store %s: "
-		    "%s", store_index_name[which], s->dir, mdb_strerror(rc));
+		errbuf_printf(err, errsz, "cannot read the %s index of store "
+		    "%s: %s", store_index_name[which], s->dir,
+		    mdb_strerror(rc));
 		return 0;
 	}
 	return 1;
@@ -1095,7 +1093,7 @@ store_txn_unindex(struct store_txn *t, enum store_index which, uint64_t when,
 	rc = n <= KEY_MAX ? store_index_set(t->s, t->txn, which, when, key, n,
 	    1) : 0;
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot update the %s index of store "
+		errbuf_printf(err, errsz, "cannot update the %s index of store "
 		    "%s: %s", store_index_name[which], t->s->dir,
 		    mdb_strerror(rc));
 		return 0;
@@ -1113,8 +1111,8 @@ store_txn_index_count(struct store_txn *t, enum store_index which,
 
 	*n = rc == 0 ? st.ms_entries : 0;
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot read the %s index of store %s: "
-		    "%s", store_index_name[which], t->s->dir,
+		errbuf_printf(err, errsz, "cannot read the %s index of store "
+		    "%s: %s", store_index_name[which], t->s->dir,
 		    mdb_strerror(rc));
 		return 0;
 	}
@@ -1140,7 +1138,7 @@ store_meta_get(struct store *s, const char *name, void *buf, size_t bufsz,
 	}
 	mdb_txn_abort(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
-		store_errf(err, errsz, "cannot read %s from store %s: %s",
+		errbuf_printf(err, errsz, "cannot read %s from store %s: %s",
 		    name, s->dir, mdb_strerror(rc));
 		return 0;
 	}
@@ -1162,7 +1160,7 @@ store_txn_meta_get(struct store_txn *t, const char *name, void *buf,
 		memcpy(buf, v.mv_data, *len);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND) {
-		store_errf(err, errsz, "cannot read %s from store %s: %s",
+		errbuf_printf(err, errsz, "cannot read %s from store %s: %s",
 		    name, t->s->dir, mdb_strerror(rc));
 		return 0;
 	}
@@ -1206,17 +1204,17 @@ store_begin(struct store *s, struct store_txn **out, char *err, size_t errsz)
 
 	*out = NULL;
 	if (s->readonly || s->schema != STORE_SCHEMA) {
-		store_errf(err, errsz, "store %s is open read-only", s->dir);
+		errbuf_printf(err, errsz, "store %s is open read-only", s->dir);
 		return 0;
 	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		store_errf(err, errsz, "out of memory");
+		errbuf_printf(err, errsz, "out of memory");
 		return 0;
 	}
 	rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot write to store %s: %s%s",
+		errbuf_printf(err, errsz, "cannot write to store %s: %s%s",
 		    s->dir, mdb_strerror(rc), store_hint(rc));
 		free(t);
 		return 0;
@@ -1246,7 +1244,7 @@ store_txn_put(struct store_txn *t, const char *key, const struct record *r,
 	v.mv_size = record_encode(r, buf, sizeof(buf));
 	v.mv_data = buf;
 	if (v.mv_size == 0 || k.mv_size == 0 || k.mv_size > KEY_MAX) {
-		store_errf(err, errsz, "cannot encode the record for %s",
+		errbuf_printf(err, errsz, "cannot encode the record for %s",
 		    key);
 		return 0;
 	}
@@ -1254,7 +1252,7 @@ store_txn_put(struct store_txn *t, const char *key, const struct record *r,
 	if (rc == 0)
 		rc = mdb_put(t->txn, t->s->domains, &k, &v, 0);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot write %s to store %s: %s%s",
+		errbuf_printf(err, errsz, "cannot write %s to store %s: %s%s",
 		    key, t->s->dir, mdb_strerror(rc), store_hint(rc));
 		return 0;
 	}
@@ -1273,7 +1271,7 @@ store_txn_del(struct store_txn *t, const char *key, char *err, size_t errsz)
 	if (rc == 0)
 		rc = mdb_del(t->txn, t->s->domains, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
-		store_errf(err, errsz, "cannot delete %s from store %s: %s",
+		errbuf_printf(err, errsz, "cannot delete %s from store %s: %s",
 		    key, t->s->dir, mdb_strerror(rc));
 		return 0;
 	}
@@ -1315,13 +1313,13 @@ store_txn_event(struct store_txn *t, const struct record_event *e, char *err,
 	v.mv_size = record_event_encode(e, buf, sizeof(buf));
 	v.mv_data = buf;
 	if (v.mv_size == 0) {
-		store_errf(err, errsz, "cannot encode an event for %s",
+		errbuf_printf(err, errsz, "cannot encode an event for %s",
 		    e->domain);
 		return 0;
 	}
 	rc = mdb_cursor_open(t->txn, t->s->events, &cur);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot record an event in store %s: "
+		errbuf_printf(err, errsz, "cannot record an event in store %s: "
 		    "%s", t->s->dir, mdb_strerror(rc));
 		return 0;
 	}
@@ -1339,7 +1337,7 @@ store_txn_event(struct store_txn *t, const struct record_event *e, char *err,
 		rc = store_events_trim(t, cur);
 	mdb_cursor_close(cur);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot record an event in store %s: "
+		errbuf_printf(err, errsz, "cannot record an event in store %s: "
 		    "%s%s", t->s->dir, mdb_strerror(rc), store_hint(rc));
 		return 0;
 	}
@@ -1356,7 +1354,7 @@ store_txn_meta_put(struct store_txn *t, const char *name, const void *val,
 
 	rc = mdb_put(t->txn, t->s->meta, &k, &v, 0);
 	if (rc != 0) {
-		store_errf(err, errsz, "cannot write %s to store %s: %s%s",
+		errbuf_printf(err, errsz, "cannot write %s to store %s: %s%s",
 		    name, t->s->dir, mdb_strerror(rc), store_hint(rc));
 		return 0;
 	}
@@ -1389,7 +1387,7 @@ store_commit(struct store_txn *t, char *err, size_t errsz)
 
 	rc = rc == 0 ? 0 : store_commit_errno(t->s, rc);
 	if (rc != 0)
-		store_errf(err, errsz, "cannot commit to store %s: %s%s",
+		errbuf_printf(err, errsz, "cannot commit to store %s: %s%s",
 		    t->s->dir, mdb_strerror(rc), store_hint(rc));
 	free(t);
 	return rc == 0;
