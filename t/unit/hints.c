@@ -321,7 +321,7 @@ test_forward(void)
 {
 	struct hints_forward *f = hints_forward_new();
 	struct hint q[HINTS_KEPT + 1];
-	char key[16];
+	char key[32];
 	int sv[2], i;
 
 	if (f == NULL || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) {
