@@ -15,7 +15,8 @@ dist_man1_MANS += doc/tlspin-bench.1
 
 TESTS += t/bench/smoke.t
 EXTRA_DIST += t/bench/smoke.t t/bench/run.sh t/bench/soak.sh t/bench/lib.sh \
-	t/bench/mta-sts.sh t/bench/report.sh t/bench/import-lookups.sh
+	t/bench/mta-sts.sh t/bench/report.sh t/bench/import-lookups.sh \
+	t/bench/big.sh
 
 # Benchmarks are not tests: they take minutes, need both cores to
 # themselves, and their figures mean nothing under sanitizers.
@@ -43,4 +44,10 @@ bench-import-lookups: daemon/tlspind tools/tlspin tools/tlspin-bench
 	BENCH='$(abs_top_builddir)/tools/tlspin-bench' \
 	$(SHELL) $(abs_top_srcdir)/t/bench/import-lookups.sh $(IMPORT_ENTRIES)
 
-.PHONY: bench bench-soak bench-import-lookups
+# The figures of a 10M-domain store (BIG_DOMAINS): import, size, start,
+# latency, the learner's throughput on it.
+bench-big: $(BENCH_DEPS)
+	$(BENCH_ENV) GENLOG='$(abs_top_srcdir)/t/learn/genlog' \
+	$(SHELL) $(abs_top_srcdir)/t/bench/big.sh
+
+.PHONY: bench bench-soak bench-import-lookups bench-big
