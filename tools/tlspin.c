@@ -1184,7 +1184,7 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 static int
 cmd_stats(struct cli *c, int argc, char **argv)
 {
-	struct cmd_stats_ctx x = { { 0 }, 0, cli_now(), c->store_path, 0 };
+	struct cmd_stats_ctx x = { { 0 }, 0, cli_now(), NULL, 0 };
 	struct store_info info;
 	struct learner_stats ls;
 	char err[STORE_ERR_MAX], daemon[COUNTERS_MAX + 1], where[4300];
@@ -1201,6 +1201,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 		    argv[optind]);
 	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
 		return rc;
+	x.store = c->store_path;	/* known once cli_setup read the config */
 	ok = store_info(s, &info, err, sizeof(err)) &&
 	    store_walk(s, NULL, cmd_stats_one, cmd_stats_corrupt, &x, err,
 	    sizeof(err)) &&

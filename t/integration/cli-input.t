@@ -67,6 +67,7 @@ is "$RC/$(echo "$OUT" | jq length)" "3/2" "export --format json: valid JSON of t
 tl stats
 is "$RC" 0 "stats goes on past it"
 like "$OUT" "corrupt    1" "and counts it"
+like "$ERR" "its record in store $STORE is corrupt" "and names the store it warns about"
 tl stats --json;	is "$(echo "$OUT" | jq .corrupt)" 1 "stats --json counts it"
 tls_delivery 101 new.test > "$T/one.log"
 tl learn "$T/one.log"
