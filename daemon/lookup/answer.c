@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "answer.h"
+#include "clock.h"
 #include "key.h"
 #include "log.h"
 #include "netstring.h"
@@ -49,26 +50,11 @@ struct answer {
 	size_t keylen;		/* 0: the last request had no valid key */
 };
 
-/* A clock in usec (the vDSO: no system call). */
-static uint64_t
-answer_clock(clockid_t id)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * USEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Log a warning at most once every 10 s, so a flood cannot fill logs. */
 static int
 answer_warn_allowed(struct answer *a)
 {
-	uint64_t now = answer_clock(CLOCK_MONOTONIC);
-
-	if (a->last_warn != 0 && now - a->last_warn < 10 * USEC)
-		return 0;
-	a->last_warn = now;
-	return 1;
+	return clock_every(&a->last_warn, 10 * USEC);
 }
 
 /* Make the answerer; the store opens on the first lookup, or with
@@ -101,7 +87,7 @@ answer_open_store(struct answer *a)
 
 	if (a->store != NULL)
 		return 1;
-	now = answer_clock(CLOCK_MONOTONIC);
+	now = clock_usec(CLOCK_MONOTONIC);
 	if (now < a->store_retry)
 		return 0;
 	a->store_retry = now + USEC;
@@ -177,7 +163,7 @@ answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
 	if (!answer_open_store(a))
 		return answer_temp(a, out, outsz, key, why);
 	rc = store_lookup(a->store, key, keylen,
-	    answer_clock(CLOCK_REALTIME) / USEC, value, sizeof(value), &n,
+	    clock_usec(CLOCK_REALTIME) / USEC, value, sizeof(value), &n,
 	    &why);
 	if (rc == STORE_ERROR)
 		return answer_temp(a, out, outsz, key, why);

@@ -49,6 +49,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "answer.h"
+#include "clock.h"
 #include "counters.h"
 #include "log.h"
 #include "netstring.h"
@@ -101,35 +102,20 @@ struct server {
 static void server_conn_close(struct conn *c);
 static void server_conn_input(struct conn *c, size_t len);
 
-/* A clock in usec (the vDSO: no system call). Not sd_event_now(): the
+/* Monotonic time in usec, from the vDSO. Not sd_event_now(): the
  * clients are served outside sd-event's iterations (server_run). */
-static uint64_t
-server_clock(clockid_t id)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * USEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* Monotonic time in usec. */
 static uint64_t
 server_now(struct server *srv)
 {
 	(void)srv;
-	return server_clock(CLOCK_MONOTONIC);
+	return clock_usec(CLOCK_MONOTONIC);
 }
 
 /* Log a warning at most once every 10 s, so a flood cannot fill logs. */
 static int
 server_warn_allowed(struct server *srv)
 {
-	uint64_t now = server_now(srv);
-
-	if (srv->last_warn != 0 && now - srv->last_warn < 10 * USEC)
-		return 0;
-	srv->last_warn = now;
-	return 1;
+	return clock_every(&srv->last_warn, 10 * USEC);
 }
 
 /* Turn reading on or off for a connection. */
@@ -560,7 +546,7 @@ server_stats_save(struct server *srv)
 	if (answer_store(srv->answer) == NULL)
 		return;
 	(void)server_stats(srv);
-	now = server_clock(CLOCK_REALTIME);
+	now = clock_usec(CLOCK_REALTIME);
 	n = snprintf(buf, sizeof(buf), "saved=%llu\nmode=%s\nclients=%u\n"
 	    "connections=%llu\nrefused=%llu\ntimeouts=%llu\nrequests=%llu\n"
 	    "ok=%llu\nnotfound=%llu\ntemp=%llu\nperm=%llu\nobserved=%llu\n",

@@ -1,0 +1,39 @@
+/* clock.h: microsecond clocks for the lookup path (no system call). */
+#ifndef TLSPIN_CLOCK_H
+#define TLSPIN_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define CLOCK_USEC 1000000ULL	/* microseconds in a second */
+
+/*
+ * The clock id (CLOCK_REALTIME, CLOCK_MONOTONIC) in microseconds, read
+ * through the vDSO: cheap enough to call for every lookup.
+ */
+static inline uint64_t
+clock_usec(clockid_t id)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * CLOCK_USEC +
+	    (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * 1 at most once every `every` microseconds per *last (0: never yet),
+ * for warnings a flood must not repeat into the log.
+ */
+static inline int
+clock_every(uint64_t *last, uint64_t every)
+{
+	uint64_t now = clock_usec(CLOCK_MONOTONIC);
+
+	if (*last != 0 && now - *last < every)
+		return 0;
+	*last = now;
+	return 1;
+}
+
+#endif
