@@ -19,6 +19,10 @@
  *	TEMP <why>	the store failed: Postfix defers, never sends in clear
  *	PERM <why>	unknown map name, or a malformed request (then close)
  *
+ *	Values that passed the check are remembered with the postfix_compat
+ *	they passed against (a few slots), so the check of a common value
+ *	costs one comparison.
+ *
  *	The lookup never waits on anything but one LMDB read transaction.
  *	When the store cannot be opened, each lookup answers TEMP and the
  *	open is retried at most once a second. answer_key() gives the
@@ -40,6 +44,16 @@
 
 #define USEC 1000000ULL
 
+/* Replies found valid lately: a reply is checked against postfix_compat
+ * on every lookup, yet most pins share a few values ("encrypt"). */
+#define ANSWER_VALID_SLOTS 8
+
+struct answer_valid {
+	unsigned compat;	/* postfix_compat it was checked against */
+	size_t len;		/* 0: empty slot */
+	char value[REPLY_MAX];
+};
+
 struct answer {
 	struct config cfg;
 	struct store *store;
@@ -48,6 +62,7 @@ struct answer {
 	struct answer_stats stats;
 	char key[KEY_MAX + 1];	/* key of the last request */
 	size_t keylen;		/* 0: the last request had no valid key */
+	struct answer_valid valid[ANSWER_VALID_SLOTS];
 };
 
 /* Log a warning at most once every 10 s, so a flood cannot fill logs. */
@@ -150,6 +165,30 @@ answer_temp(struct answer *a, char *out, size_t outsz, const char *key,
 	    (size_t)n);
 }
 
+/* reply_validate(), remembering the values it passed: it depends on
+ * nothing but the bytes and postfix_compat, so a value equal to one
+ * that passed against the same compat passes again. */
+static int
+answer_validate(struct answer *a, const char *value, size_t n,
+    const char **why)
+{
+	struct answer_valid *v;
+	unsigned compat = a->cfg.postfix_compat;
+
+	if (n == 0 || n > REPLY_MAX)
+		return reply_validate(value, n, compat, why);
+	v = &a->valid[(n ^ (unsigned char)value[n - 1]) % ANSWER_VALID_SLOTS];
+	if (v->len == n && v->compat == compat && memcmp(v->value, value,
+	    n) == 0)
+		return 1;
+	if (!reply_validate(value, n, compat, why))
+		return 0;
+	memcpy(v->value, value, n);
+	v->len = n;
+	v->compat = compat;
+	return 1;
+}
+
 /* Look up a normalised key and answer; see the file header. */
 static size_t
 answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
@@ -167,8 +206,7 @@ answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
 	    &why);
 	if (rc == STORE_ERROR)
 		return answer_temp(a, out, outsz, key, why);
-	if (rc == STORE_OK && !reply_validate(value, n, a->cfg.postfix_compat,
-	    &why))
+	if (rc == STORE_OK && !answer_validate(a, value, n, &why))
 		return answer_temp(a, out, outsz, key, why);
 	if (rc == STORE_OK && a->cfg.mode == MODE_OBSERVE) {
 		a->stats.observed++;
