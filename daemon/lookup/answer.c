@@ -56,6 +56,7 @@ struct answer_valid {
 
 struct answer {
 	struct config cfg;
+	size_t map_len;		/* strlen(cfg.map_name) */
 	struct store *store;
 	uint64_t store_retry;	/* monotonic usec of the next open try */
 	uint64_t last_warn;	/* rate limit for repeated warnings */
@@ -79,8 +80,10 @@ answer_new(const struct config *cfg)
 {
 	struct answer *a = calloc(1, sizeof(*a));
 
-	if (a != NULL)
+	if (a != NULL) {
 		a->cfg = *cfg;
+		a->map_len = strlen(a->cfg.map_name);
+	}
 	return a;
 }
 
@@ -91,6 +94,7 @@ answer_configure(struct answer *a, const struct config *cfg)
 	a->cfg.mode = cfg->mode;
 	a->cfg.postfix_compat = cfg->postfix_compat;
 	memcpy(a->cfg.map_name, cfg->map_name, sizeof(cfg->map_name));
+	a->map_len = strlen(a->cfg.map_name);
 }
 
 /* Open the store if it is not open, at most once a second; 1 if open. */
@@ -239,7 +243,7 @@ answer_payload(struct answer *a, const char *req, size_t len, char *out,
 		return answer_reply(out, outsz, "PERM", bad, sizeof(bad) - 1);
 	}
 	mlen = (size_t)(sp - req);
-	if (mlen != strlen(a->cfg.map_name) ||
+	if (mlen != a->map_len ||
 	    memcmp(req, a->cfg.map_name, mlen) != 0) {
 		a->stats.perm++;
 		return answer_reply(out, outsz, "PERM", nomap,
