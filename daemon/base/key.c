@@ -41,10 +41,13 @@
 /* The longest IPv6 address text, as inet_ntop writes it (45 bytes). */
 #define KEY_ADDRESS_MAX 45
 
-/* Check that name (lowercase, no dots at the ends) is a valid domain:
- * one pass, label by label (it runs on every lookup). */
-int
-key_domain_valid(const char *name, size_t len)
+/*
+ * The labels of name[0, len), checked as key_domain_valid() says; with
+ * lower set they are first lowercased, and with out they are copied to
+ * out. Inlined into both callers: each lookup walks its key once.
+ */
+static inline int
+key_labels(const char *name, size_t len, char *out, int lower)
 {
 	const unsigned char *p = (const unsigned char *)name, *end = p + len;
 	const unsigned char *label;
@@ -58,6 +61,10 @@ key_domain_valid(const char *name, size_t len)
 		for (; p < end && *p != '.'; p++) {
 			unsigned c = *p;
 
+			if (lower && c - 'A' < 26u)
+				c |= 0x20;
+			if (out != NULL)
+				out[p - (const unsigned char *)name] = (char)c;
 			if (c - '0' < 10u)
 				digits++;
 			else if (c - 'a' >= 26u && c != '-' && c != '_')
@@ -68,19 +75,27 @@ key_domain_valid(const char *name, size_t len)
 			return 0;
 		if (p == end)	/* an all-numeric top-level label is no name */
 			return digits != (size_t)(p - label);
+		if (out != NULL)
+			out[p - (const unsigned char *)name] = '.';
 		p++;
 	}
 }
 
+/* Check that name (lowercase, no dots at the ends) is a valid domain. */
+int
+key_domain_valid(const char *name, size_t len)
+{
+	return key_labels(name, len, NULL, 0);
+}
+
 /* Could s be an address? inet_pton takes only hex digits, ':' and '.'
- * (in both families), so a byte outside them rules it out cheaply. */
+ * (in both families), so a byte outside them rules it out cheaply. From
+ * the end: the last label of a name ("com", "net") rarely passes. */
 static int
 key_address_chars(const char *s, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned c = (unsigned char)s[i];
+	while (len > 0) {
+		unsigned c = (unsigned char)s[--len];
 
 		if (c - '0' >= 10u && (c | 0x20) - 'a' >= 6u && c != ':' &&
 		    c != '.')
@@ -158,14 +173,13 @@ key_normalize(const char *in, size_t len, char *out, size_t *outlen)
 	n = len - dot;
 	if (len <= dot || n > 253)
 		return KEY_INVALID;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		out[i] = (char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
+	if (dot)
+		out[0] = '.';
+	if (!key_labels(in + dot, n, out + dot, 1)) {
+		out[0] = '\0';
+		return KEY_INVALID;
 	}
 	out[len] = '\0';
-	if (!key_domain_valid(out + dot, n))
-		return KEY_INVALID;
 	*outlen = len;
 	return KEY_OK;
 }
