@@ -198,7 +198,8 @@ static size_t
 answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
     size_t outsz)
 {
-	char value[REPLY_MAX + 1];
+	char reply[3 + REPLY_MAX + 1];	/* "OK " then the value, in place */
+	char *value = reply + 3;
 	const char *why = "store unavailable";
 	enum store_status rc;
 	size_t n = 0;
@@ -206,7 +207,7 @@ answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
 	if (!answer_open_store(a))
 		return answer_temp(a, out, outsz, key, why);
 	rc = store_lookup(a->store, key, keylen,
-	    clock_usec(CLOCK_REALTIME) / USEC, value, sizeof(value), &n,
+	    clock_usec(CLOCK_REALTIME) / USEC, value, sizeof(reply) - 3, &n,
 	    &why);
 	if (rc == STORE_ERROR)
 		return answer_temp(a, out, outsz, key, why);
@@ -221,7 +222,8 @@ answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
 		return netstring_encode(out, outsz, "NOTFOUND ", 9);
 	}
 	a->stats.ok++;
-	return answer_reply(out, outsz, "OK", value, n);
+	memcpy(reply, "OK ", 3);
+	return netstring_encode(out, outsz, reply, 3 + n);
 }
 
 /* Answer one request payload "MAP KEY" as one netstring. */
