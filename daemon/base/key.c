@@ -41,37 +41,65 @@
 /* The longest IPv6 address text, as inet_ntop writes it (45 bytes). */
 #define KEY_ADDRESS_MAX 45
 
-/* True for the bytes a label may hold once lowercased. */
-static int
-key_ldh(unsigned char c)
+/*
+ * The labels of name[0, len), checked as key_domain_valid() says; with
+ * lower set they are first lowercased, and with out they are copied to
+ * out. Inlined into both callers: each lookup walks its key once.
+ */
+static inline int
+key_labels(const char *name, size_t len, char *out, int lower)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-	    c == '_';
+	const unsigned char *p = (const unsigned char *)name, *end = p + len;
+	const unsigned char *label;
+	size_t digits;
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (;;) {
+		label = p;
+		digits = 0;
+		for (; p < end && *p != '.'; p++) {
+			unsigned c = *p;
+
+			if (lower && c - 'A' < 26u)
+				c |= 0x20;
+			if (out != NULL)
+				out[p - (const unsigned char *)name] = (char)c;
+			if (c - '0' < 10u)
+				digits++;
+			else if (c - 'a' >= 26u && c != '-' && c != '_')
+				return 0;
+		}
+		if (p == label || (size_t)(p - label) > 63 ||
+		    label[0] == '-' || p[-1] == '-')
+			return 0;
+		if (p == end)	/* an all-numeric top-level label is no name */
+			return digits != (size_t)(p - label);
+		if (out != NULL)
+			out[p - (const unsigned char *)name] = '.';
+		p++;
+	}
 }
 
 /* Check that name (lowercase, no dots at the ends) is a valid domain. */
 int
 key_domain_valid(const char *name, size_t len)
 {
-	size_t i, start = 0, digits = 0;
+	return key_labels(name, len, NULL, 0);
+}
 
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i <= len; i++) {
-		if (i < len && name[i] != '.') {
-			if (!key_ldh((unsigned char)name[i]))
-				return 0;
-			digits += name[i] >= '0' && name[i] <= '9';
-			continue;
-		}
-		if (i == start || i - start > 63)
+/* Could s be an address? inet_pton takes only hex digits, ':' and '.'
+ * (in both families), so a byte outside them rules it out cheaply. From
+ * the end: the last label of a name ("com", "net") rarely passes. */
+static int
+key_address_chars(const char *s, size_t len)
+{
+	while (len > 0) {
+		unsigned c = (unsigned char)s[--len];
+
+		if (c - '0' >= 10u && (c | 0x20) - 'a' >= 6u && c != ':' &&
+		    c != '.')
 			return 0;
-		if (name[start] == '-' || name[i - 1] == '-')
-			return 0;
-		if (i == len && digits == i - start)
-			return 0;	/* an all-numeric top-level label */
-		start = i + 1;
-		digits = 0;
 	}
 	return 1;
 }
@@ -83,7 +111,7 @@ key_address(const char *s, size_t len, char *out)
 {
 	unsigned char ip[16];
 
-	if (len == 0 || len > KEY_ADDRESS_MAX || memchr(s, '\0', len) != NULL)
+	if (len == 0 || len > KEY_ADDRESS_MAX || !key_address_chars(s, len))
 		return 0;
 	memcpy(out, s, len);
 	out[len] = '\0';
@@ -128,7 +156,8 @@ key_normalize(const char *in, size_t len, char *out, size_t *outlen)
 	if (!key_unbracket(&in, &len))
 		return KEY_INVALID;
 	/* Postfix's "[ipv6:2001:db8::1]" form, then any address */
-	n = len > 5 && strncasecmp(in, "ipv6:", 5) == 0 ? 5 : 0;
+	n = len > 5 && (in[0] | 0x20) == 'i' &&
+	    strncasecmp(in, "ipv6:", 5) == 0 ? 5 : 0;
 	if (key_address(in + n, len - n, out)) {
 		n = strlen(out);
 		for (i = 0; i < n; i++)		/* the hex digits of IPv6 */
@@ -144,14 +173,13 @@ key_normalize(const char *in, size_t len, char *out, size_t *outlen)
 	n = len - dot;
 	if (len <= dot || n > 253)
 		return KEY_INVALID;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	if (dot)
+		out[0] = '.';
+	if (!key_labels(in + dot, n, out + dot, 1)) {
+		out[0] = '\0';
+		return KEY_INVALID;
 	}
 	out[len] = '\0';
-	if (!key_domain_valid(out + dot, n))
-		return KEY_INVALID;
 	*outlen = len;
 	return KEY_OK;
 }

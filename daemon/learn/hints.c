@@ -231,18 +231,19 @@ void
 hints_forward_add(struct hints_forward *f, uint32_t pid, uint64_t time,
     const char *key, size_t keylen)
 {
-	struct hint q;
+	struct hint *q;
 
 	if (pid == 0 || keylen == 0 || keylen > KEY_MAX || key[0] == '.')
 		return;
-	q.pid = pid;
-	q.time = time;
-	q.keylen = (uint16_t)keylen;
-	memcpy(q.key, key, keylen);
-	q.key[keylen] = '\0';
-	f->recent[f->nrecent++ % HINTS_KEPT] = q;
+	/* written in place: this runs on every lookup */
+	q = &f->recent[f->nrecent++ % HINTS_KEPT];
+	q->pid = pid;
+	q->time = time;
+	q->keylen = (uint16_t)keylen;
+	memcpy(q->key, key, keylen);
+	q->key[keylen] = '\0';
 	if (f->fd >= 0)
-		hints_forward_queue(f, &q);
+		hints_forward_queue(f, q);
 }
 
 /* Where hints go from now on (-1: nowhere); a new learner first gets the

@@ -19,6 +19,10 @@
  *	TEMP <why>	the store failed: Postfix defers, never sends in clear
  *	PERM <why>	unknown map name, or a malformed request (then close)
  *
+ *	Values that passed the check are remembered with the postfix_compat
+ *	they passed against (a few slots), so the check of a common value
+ *	costs one comparison.
+ *
  *	The lookup never waits on anything but one LMDB read transaction.
  *	When the store cannot be opened, each lookup answers TEMP and the
  *	open is retried at most once a second. answer_key() gives the
@@ -40,14 +44,26 @@
 
 #define USEC 1000000ULL
 
+/* Replies found valid lately: a reply is checked against postfix_compat
+ * on every lookup, yet most pins share a few values ("encrypt"). */
+#define ANSWER_VALID_SLOTS 8
+
+struct answer_valid {
+	unsigned compat;	/* postfix_compat it was checked against */
+	size_t len;		/* 0: empty slot */
+	char value[REPLY_MAX];
+};
+
 struct answer {
 	struct config cfg;
+	size_t map_len;		/* strlen(cfg.map_name) */
 	struct store *store;
 	uint64_t store_retry;	/* monotonic usec of the next open try */
 	uint64_t last_warn;	/* rate limit for repeated warnings */
 	struct answer_stats stats;
 	char key[KEY_MAX + 1];	/* key of the last request */
 	size_t keylen;		/* 0: the last request had no valid key */
+	struct answer_valid valid[ANSWER_VALID_SLOTS];
 };
 
 /* Log a warning at most once every 10 s, so a flood cannot fill logs. */
@@ -64,8 +80,10 @@ answer_new(const struct config *cfg)
 {
 	struct answer *a = calloc(1, sizeof(*a));
 
-	if (a != NULL)
+	if (a != NULL) {
 		a->cfg = *cfg;
+		a->map_len = strlen(a->cfg.map_name);
+	}
 	return a;
 }
 
@@ -76,6 +94,7 @@ answer_configure(struct answer *a, const struct config *cfg)
 	a->cfg.mode = cfg->mode;
 	a->cfg.postfix_compat = cfg->postfix_compat;
 	memcpy(a->cfg.map_name, cfg->map_name, sizeof(cfg->map_name));
+	a->map_len = strlen(a->cfg.map_name);
 }
 
 /* Open the store if it is not open, at most once a second; 1 if open. */
@@ -150,12 +169,37 @@ answer_temp(struct answer *a, char *out, size_t outsz, const char *key,
 	    (size_t)n);
 }
 
+/* reply_validate(), remembering the values it passed: it depends on
+ * nothing but the bytes and postfix_compat, so a value equal to one
+ * that passed against the same compat passes again. */
+static int
+answer_validate(struct answer *a, const char *value, size_t n,
+    const char **why)
+{
+	struct answer_valid *v;
+	unsigned compat = a->cfg.postfix_compat;
+
+	if (n == 0 || n > REPLY_MAX)
+		return reply_validate(value, n, compat, why);
+	v = &a->valid[(n ^ (unsigned char)value[n - 1]) % ANSWER_VALID_SLOTS];
+	if (v->len == n && v->compat == compat && memcmp(v->value, value,
+	    n) == 0)
+		return 1;
+	if (!reply_validate(value, n, compat, why))
+		return 0;
+	memcpy(v->value, value, n);
+	v->len = n;
+	v->compat = compat;
+	return 1;
+}
+
 /* Look up a normalised key and answer; see the file header. */
 static size_t
 answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
     size_t outsz)
 {
-	char value[REPLY_MAX + 1];
+	char reply[3 + REPLY_MAX + 1];	/* "OK " then the value, in place */
+	char *value = reply + 3;
 	const char *why = "store unavailable";
 	enum store_status rc;
 	size_t n = 0;
@@ -163,12 +207,11 @@ answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
 	if (!answer_open_store(a))
 		return answer_temp(a, out, outsz, key, why);
 	rc = store_lookup(a->store, key, keylen,
-	    clock_usec(CLOCK_REALTIME) / USEC, value, sizeof(value), &n,
+	    clock_usec(CLOCK_REALTIME) / USEC, value, sizeof(reply) - 3, &n,
 	    &why);
 	if (rc == STORE_ERROR)
 		return answer_temp(a, out, outsz, key, why);
-	if (rc == STORE_OK && !reply_validate(value, n, a->cfg.postfix_compat,
-	    &why))
+	if (rc == STORE_OK && !answer_validate(a, value, n, &why))
 		return answer_temp(a, out, outsz, key, why);
 	if (rc == STORE_OK && a->cfg.mode == MODE_OBSERVE) {
 		a->stats.observed++;
@@ -179,7 +222,8 @@ answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
 		return netstring_encode(out, outsz, "NOTFOUND ", 9);
 	}
 	a->stats.ok++;
-	return answer_reply(out, outsz, "OK", value, n);
+	memcpy(reply, "OK ", 3);
+	return netstring_encode(out, outsz, reply, 3 + n);
 }
 
 /* Answer one request payload "MAP KEY" as one netstring. */
@@ -201,7 +245,7 @@ answer_payload(struct answer *a, const char *req, size_t len, char *out,
 		return answer_reply(out, outsz, "PERM", bad, sizeof(bad) - 1);
 	}
 	mlen = (size_t)(sp - req);
-	if (mlen != strlen(a->cfg.map_name) ||
+	if (mlen != a->map_len ||
 	    memcmp(req, a->cfg.map_name, mlen) != 0) {
 		a->stats.perm++;
 		return answer_reply(out, outsz, "PERM", nomap,

@@ -191,6 +191,34 @@ test_observe(void)
 	answer_free(a);
 }
 
+/* The values that passed are remembered per postfix_compat: a reload to
+ * an older Postfix must check them again. */
+static void
+test_compat_reload(void)
+{
+	struct config c = cfg;
+	struct answer *a;
+
+	c.postfix_compat = 309;
+	a = answer_new(&c);
+	tap_is_str(ask(a, "newer.test"), "25:OK encrypt enable_rpk=yes,",
+	    "postfix_compat 3.9: enable_rpk= goes out");
+	tap_is_str(ask(a, "newer.test"), "25:OK encrypt enable_rpk=yes,",
+	    "and again");
+	c.postfix_compat = 308;
+	answer_configure(a, &c);
+	tap_ok(strstr(ask(a, "newer.test"), "TEMP tlspin: attribute is "
+	    "newer than postfix_compat") != NULL,
+	    "a reload to 3.8: the same value is TEMP");
+	tap_is_str(ask(a, "example.test"), "10:OK encrypt,",
+	    "while an older value still goes out");
+	c.postfix_compat = 309;
+	answer_configure(a, &c);
+	tap_is_str(ask(a, "newer.test"), "25:OK encrypt enable_rpk=yes,",
+	    "back to 3.9: OK again");
+	answer_free(a);
+}
+
 static void
 test_no_store(void)
 {
@@ -229,6 +257,7 @@ main(void)
 	test_malformed(a);
 	answer_free(a);
 	test_observe();
+	test_compat_reload();
 	test_no_store();
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	unlink(path);
