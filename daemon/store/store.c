@@ -863,15 +863,15 @@ store_get(struct store *s, const char *key, struct record *r, char *err,
 }
 
 /*
- * Call fn for each domain from start (after it, with after set; from the
- * first, with start NULL) whose key starts with prefix, in key order, in
- * one read transaction; stops early when fn returns non-zero. A corrupt
- * record goes to bad and the scan goes on; without bad it is an error.
+ * Call fn for each domain whose key starts with prefix (all, with NULL),
+ * in key order, in one read transaction; stops early when fn returns
+ * non-zero. A corrupt record goes to bad and the walk goes on: one bad
+ * record must not hide the others from a listing, a backup or the
+ * counts. Without bad it is an error.
  */
-static int
-store_scan(struct store *s, const char *start, int after, const char *prefix,
-    store_domain_fn fn, store_corrupt_fn bad, void *arg, char *err,
-    size_t errsz)
+int
+store_walk(struct store *s, const char *prefix, store_domain_fn fn,
+    store_corrupt_fn bad, void *arg, char *err, size_t errsz)
 {
 	MDB_txn *txn = store_read_begin(s, err, errsz);
 	MDB_cursor *cur;
@@ -893,13 +893,9 @@ store_scan(struct store *s, const char *start, int after, const char *prefix,
 		mdb_txn_abort(txn);
 		return 0;
 	}
-	k.mv_size = start ? strlen(start) : 0;
-	k.mv_data = (void *)start;
-	rc = mdb_cursor_get(cur, &k, &v, k.mv_size ? MDB_SET_RANGE :
-	    MDB_FIRST);
-	if (rc == 0 && after && start != NULL && k.mv_size == strlen(start) &&
-	    memcmp(k.mv_data, start, k.mv_size) == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	k.mv_size = plen;
+	k.mv_data = (void *)prefix;
+	rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (plen && (k.mv_size < plen ||
 		    memcmp(k.mv_data, prefix, plen) != 0))
@@ -931,40 +927,6 @@ store_scan(struct store *s, const char *start, int after, const char *prefix,
 	mdb_txn_abort(txn);
 	free(r);
 	return ok;
-}
-
-/* Call fn for each domain (whose key starts with prefix, if given), in
- * key order; stops early when fn returns non-zero. 0 on a store error,
- * which a corrupt record is. */
-int
-store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
-    void *arg, char *err, size_t errsz)
-{
-	return store_scan(s, prefix, 0, prefix, fn, NULL, arg, err, errsz);
-}
-
-/* store_foreach, but a corrupt record goes to bad (if not NULL) and the
- * walk goes on: one bad record must not hide the others from a listing,
- * a backup or the expiry of pins. */
-int
-store_walk(struct store *s, const char *prefix, store_domain_fn fn,
-    store_corrupt_fn bad, void *arg, char *err, size_t errsz)
-{
-	return store_scan(s, prefix, 0, prefix, fn, bad, arg, err, errsz);
-}
-
-/*
- * Like store_walk, for the domains whose key sorts after after (""
- * for all): a long scan goes in slices, each in its own short read
- * transaction, so that a reader held open does not keep the pages the
- * writers free meanwhile from being reused (the map would grow).
- */
-int
-store_walk_after(struct store *s, const char *after, store_domain_fn fn,
-    store_corrupt_fn bad, void *arg, char *err, size_t errsz)
-{
-	return store_scan(s, after[0] ? after : NULL, 1, NULL, fn, bad, arg,
-	    err, errsz);
 }
 
 /* Decode an 8-byte big-endian sequence number. */

@@ -68,13 +68,8 @@ enum store_status store_lookup(struct store *s, const char *key,
 
 enum store_status store_get(struct store *s, const char *key,
     struct record *r, char *err, size_t errsz);
-int store_foreach(struct store *s, const char *prefix, store_domain_fn fn,
-    void *arg, char *err, size_t errsz);
 int store_walk(struct store *s, const char *prefix, store_domain_fn fn,
     store_corrupt_fn bad, void *arg, char *err, size_t errsz);
-int store_walk_after(struct store *s, const char *after,
-    store_domain_fn fn, store_corrupt_fn bad, void *arg, char *err,
-    size_t errsz);
 int store_events_foreach(struct store *s, const char *domain,
     store_event_fn fn, void *arg, char *err, size_t errsz);
 int store_due(struct store *s, enum store_index which, uint64_t upto,
