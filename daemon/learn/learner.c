@@ -48,8 +48,9 @@
  *	what falls due (learned pins by expiry, evidence-only records by
  *	last activity; see store.c), never the records that are not due, in
  *	slices of LEARNER_SWEEP_BATCH entries, each in its own short read
- *	transaction, and writes each slice in one transaction: memory stays bounded whatever the store holds, lookups
- *	and other writers (tlspin pin) get the write lock between batches,
+ *	transaction, and writes each slice in one transaction: memory stays
+ *	bounded whatever the store holds, lookups and other writers (tlspin
+ *	pin) get the write lock between batches,
  *	and no reader stays open across the sweep's own commits (one that
  *	did would keep every page they free from reuse: the map would grow
  *	by what the sweep rewrites).
@@ -639,6 +640,30 @@ learner_stats_commit(struct learner *l, char *err, size_t errsz)
 	    errsz);
 }
 
+/*
+ * End the batch: the cached records, the counters and the evidence count
+ * into its transaction, and commit; either way the batch is over.
+ */
+static int
+learner_batch_commit(struct learner *l, char *err, size_t errsz)
+{
+	int ok;
+
+	ok = learner_writeback(l, err, errsz) &&
+	    learner_stats_commit(l, err, errsz) &&
+	    learner_evidence_commit(l, err, errsz);
+	if (ok) {
+		ok = store_commit(l->t, err, errsz);
+		l->t = NULL;	/* store_commit freed it either way */
+	}
+	if (ok) {
+		learner_stats_add(&l->run, &l->delta);
+		l->ev_base = learner_evidence(l);
+	}
+	learner_abort(l);
+	return ok;
+}
+
 /* Records, position + correlator, counters, where we are; then commit. */
 int
 learner_commit(struct learner *l, const char *pos_key, const void *pos,
@@ -666,28 +691,13 @@ learner_commit(struct learner *l, const char *pos_key, const void *pos,
 	}
 	if ((l->shared != NULL && !store_txn_meta_put(l->t, l->shared,
 	    l->blob, 3 + poslen + n, err, errsz)) ||
-	    !learner_writeback(l, err, errsz) ||
-	    !learner_stats_commit(l, err, errsz) ||
-	    !learner_evidence_commit(l, err, errsz) ||
 	    !store_txn_meta_put(l->t, pos_key, l->blob, 3 + poslen + n, err,
 	    errsz) || !store_txn_meta_put(l->t, LEARNER_WHERE_KEY, where,
 	    strlen(where), err, errsz)) {
 		learner_abort(l);
 		return 0;
 	}
-	if (!store_commit(l->t, err, errsz)) {
-		l->t = NULL;
-		learner_abort(l);
-		return 0;
-	}
-	l->t = NULL;
-	learner_cache_clear(l);
-	learner_stats_add(&l->run, &l->delta);
-	memset(&l->delta, 0, sizeof(l->delta));
-	l->ev_base = learner_evidence(l);
-	l->ev_delta = 0;
-	l->pending = 0;
-	return 1;
+	return learner_batch_commit(l, err, errsz);
 }
 
 /* Drop the batch: nothing since the last commit happened. */
@@ -896,18 +906,11 @@ learner_sweep_write(struct learner *l, struct learner_sweep *w, int last,
 		l->ev_base = n;
 		l->ev_delta = 0;
 	}
-	ok = ok && learner_stats_commit(l, err, errsz) &&
-	    learner_evidence_commit(l, err, errsz);
-	if (ok) {
-		ok = store_commit(l->t, err, errsz);
-		l->t = NULL;
+	if (!ok) {
+		learner_abort(l);
+		return 0;
 	}
-	if (ok) {
-		learner_stats_add(&l->run, &l->delta);
-		l->ev_base = learner_evidence(l);
-	}
-	learner_abort(l);
-	return ok;
+	return learner_batch_commit(l, err, errsz);
 }
 
 /* Sweep index which up to upto, slice by slice; last: the final one. */
