@@ -1,4 +1,4 @@
-/* clock.h: microsecond clocks for the lookup path (no system call). */
+/* clock.h: microsecond clocks (no system call) and a once-every limit. */
 #ifndef TLSPIN_CLOCK_H
 #define TLSPIN_CLOCK_H
 

@@ -55,6 +55,7 @@
 #include <systemd/sd-event.h>
 
 #include "bytes.h"
+#include "clock.h"
 #include "hints.h"
 #include "prober.h"
 #include "jsource.h"
@@ -159,12 +160,10 @@ static void
 learnchild_cap_log(struct learnchild *k)
 {
 	struct learner_stats st;
-	uint64_t now = 0;
 
 	learner_stats(k->l, &st);
-	(void)sd_event_now(k->ev, CLOCK_MONOTONIC, &now);
-	if (st.unrecorded == k->unrecorded || (k->cap_logged != 0 &&
-	    now - k->cap_logged < LEARNCHILD_CAP_LOG))
+	if (st.unrecorded == k->unrecorded ||
+	    !clock_every(&k->cap_logged, LEARNCHILD_CAP_LOG))
 		return;
 	log_warn("learner: the store %s holds max_observing = %lu domains "
 	    "without a pin; %llu new domains were not recorded since the "
@@ -173,7 +172,6 @@ learnchild_cap_log(struct learnchild *k)
 	    k->cfg->max_observing,
 	    (unsigned long long)(st.unrecorded - k->unrecorded));
 	k->unrecorded = st.unrecorded;
-	k->cap_logged = now;
 }
 
 /* Take every hint the parent sent; they must precede the log lines. */
@@ -282,7 +280,7 @@ learnchild_one(struct learnchild *k)
  * such lines all day).
  */
 static void
-learnchild_future_report(struct learnchild *k, uint64_t usec)
+learnchild_future_report(struct learnchild *k)
 {
 	char when[32];
 	struct tm tm;
@@ -292,8 +290,8 @@ learnchild_future_report(struct learnchild *k, uint64_t usec)
 	k->future_n += n;
 	if (newest > k->future_max)
 		k->future_max = newest;
-	if (k->future_n == 0 || (k->future_said != 0 &&
-	    usec - k->future_said < LEARNCHILD_FUTURE_EVERY))
+	if (k->future_n == 0 ||
+	    !clock_every(&k->future_said, LEARNCHILD_FUTURE_EVERY))
 		return;
 	t = (time_t)k->future_max;
 	if (gmtime_r(&t, &tm) == NULL ||
@@ -304,7 +302,6 @@ learnchild_future_report(struct learnchild *k, uint64_t usec)
 	    "taken as now; check the clock of the host that writes the log",
 	    (unsigned long long)k->future_n, when);
 	k->future_n = k->future_max = 0;
-	k->future_said = usec ? usec : 1;
 }
 
 /* Read a slice of lines, commit; come back at once if there is more. */
@@ -323,7 +320,7 @@ learnchild_on_drain(sd_event_source *s, uint64_t usec, void *arg)
 	while (n < LEARNCHILD_SLICE && (more = learnchild_one(k)))
 		n++;
 	learnchild_commit(k);
-	learnchild_future_report(k, usec);
+	learnchild_future_report(k);
 	(void)sd_event_source_set_time(s, more ? usec : usec + LEARNCHILD_POLL);
 	return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }
