@@ -107,30 +107,34 @@ EOT
 	echo "Stop it with: kill \$(cat $run/tlspind.pid)"
 }
 
+# phase TITLE: a heading in the test log, with the time it starts at
+phase() { echo "== $(date -u +%H:%M:%S) $*"; }
+
 test_all() {
+	phase "installing test dependencies"
 	install_deps $BUILD_DEPS $TEST_DEPS
 	[ -x configure ] || ./autogen.sh
-	echo "== make check: hardened build (-O2 -D_FORTIFY_SOURCE=3 -Werror)"
+	phase "make check: hardened build (-O2 -D_FORTIFY_SOURCE=3 -Werror)"
 	build build-check --enable-werror CFLAGS="-O2 -g -D_FORTIFY_SOURCE=3"
 	make -C build-check check
-	echo "== make check: ASan+UBSan build"
+	phase "make check: ASan+UBSan build"
 	build build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -C build-asan check
-	echo "== make distcheck"
+	phase "make distcheck"
 	make -C build-check distcheck >build-check/distcheck.out 2>&1 ||
 		{ tail -50 build-check/distcheck.out; exit 1; }
-	echo "== end-to-end: a real Postfix through tlspind"
+	phase "end-to-end: a real Postfix through tlspind"
 	# as root (CI) every e2e scenario must run: a skip is a failure
 	if [ "$(id -u)" -eq 0 ]; then
 		E2E_REQUIRE=1 make -C build-check check-e2e
 	else
 		make -C build-check check-e2e
 	fi
-	echo "== fuzz smoke"
+	phase "fuzz smoke"
 	make -C build-check fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
-	echo "dev.sh test: all suites passed"
+	phase "dev.sh test: all suites passed"
 }
 
 case ${1:-} in
