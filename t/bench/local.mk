@@ -3,7 +3,9 @@
 # "make bench" / "make bench-soak" targets.  Included by the top
 # Makefile.am; paths are relative to the top source directory.
 
-bin_PROGRAMS += tools/tlspin-bench
+# A tool of the tests (abuse.t, faults.t, smoke.t) and of "make bench":
+# built by make, not installed, and neither is its manual page.
+noinst_PROGRAMS += tools/tlspin-bench
 tools_tlspin_bench_SOURCES = tools/tlspin-bench.c
 tools_tlspin_bench_LDADD = -lm
 
@@ -11,7 +13,7 @@ tools_tlspin_bench_LDADD = -lm
 check_PROGRAMS += t/bench/echo
 t_bench_echo_SOURCES = t/bench/echo.c
 
-dist_man1_MANS += doc/tlspin-bench.1
+EXTRA_DIST += doc/tlspin-bench.1
 
 TESTS += t/bench/smoke.t
 EXTRA_DIST += t/bench/smoke.t t/bench/run.sh t/bench/soak.sh t/bench/lib.sh \
