@@ -7,8 +7,13 @@
 #   ./dev.sh test   install test dependencies and run every test: make check
 #                   (hardened -O2 -D_FORTIFY_SOURCE=3 -Werror build), make
 #                   check again under ASan+UBSan, make distcheck, the
-#                   end-to-end suite with a real Postfix (root), and a fuzz
-#                   smoke run.
+#                   end-to-end suite with a real Postfix (root), a fuzz
+#                   smoke run, and the Debian package: built, checked with
+#                   lintian, installed, upgraded and purged (t/deb/deb.t,
+#                   root).
+#   ./dev.sh deb    build the Debian package from a make dist tarball in
+#                   build-deb/, check it with lintian, print its path; the
+#                   newest is also build-deb/tlspin.deb.
 #
 # Dependencies are installed with apt-get (as root, or through sudo).
 set -eu
@@ -16,6 +21,8 @@ top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev libpsl-dev"
+# dpkg-buildpackage (dpkg-dev), dh and dh_autoreconf come with debhelper
+DEB_DEPS="debhelper lintian"
 TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base publicsuffix mandoc"
 
 as_root() {
@@ -107,12 +114,61 @@ EOT
 	echo "Stop it with: kill \$(cat $run/tlspind.pid)"
 }
 
+# deb_build: build the Debian package out of a clean copy of the sources
+# (a make dist tarball unpacked in build-deb/, so that dpkg-buildpackage
+# writes into build-deb/ and nowhere else), fail on any lintian error or
+# warning, and print the .deb's path on stdout (the rest goes to stderr).
+# build-deb/tlspin.deb names the newest: t/deb/deb.t and the systemd test
+# install it.
+deb_build() {
+	out=$top/build-deb
+	ver=$(sed -n 's/^AC_INIT(\[tlspin\], \[\([^]]*\)\].*/\1/p' configure.ac)
+	dver=$(dpkg-parsechangelog -l debian/changelog -S Version)
+	if [ "$ver" != "$dver" ]; then
+		echo "dev.sh: configure.ac says version $ver, debian/changelog $dver:" \
+			"they must agree (a release adds an entry for its version" \
+			"at the top of debian/changelog)" >&2
+		exit 1
+	fi
+	[ -x configure ] || ./autogen.sh >&2
+	mkdir -p "$out/dist"
+	(cd "$out/dist" && "$top/configure" >config.out 2>&1) ||
+		{ cat "$out/dist/config.out" >&2; exit 1; }
+	make -C "$out/dist" dist >/dev/null
+	src=$out/tlspin-$ver
+	rm -rf "$src" "$out"/tlspin_* "$out"/tlspin-dbgsym_* "$out/tlspin.deb"
+	tar -C "$out" -xzf "$out/dist/tlspin-$ver.tar.gz"
+	if [ -d .git ] || [ -f .git ]; then
+		for f in $(git ls-files debian); do
+			[ -e "$src/$f" ] && continue
+			echo "dev.sh: $f is not in make dist's tarball:" \
+				"add it to EXTRA_DIST in Makefile.am" >&2
+			exit 1
+		done
+	fi
+	t0=$(date +%s)
+	(cd "$src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") \
+		>"$out/build.log" 2>&1 ||
+		{ tail -40 "$out/build.log" >&2
+		  echo "dev.sh: dpkg-buildpackage failed, see $out/build.log" >&2
+		  exit 1; }
+	arch=$(dpkg --print-architecture)
+	deb=$out/tlspin_${ver}_$arch.deb
+	echo "dev.sh: dpkg-buildpackage took $(($(date +%s) - t0)) s" >&2
+	echo "dev.sh: lintian (fails on any error or warning):" >&2
+	lintian --fail-on error,warning --display-info --pedantic --show-overrides \
+		"$out/tlspin_${ver}_$arch.changes" >&2 ||
+		{ echo "dev.sh: lintian found errors or warnings" >&2; exit 1; }
+	ln -sf "$(basename "$deb")" "$out/tlspin.deb"
+	echo "$deb"
+}
+
 # phase TITLE: a heading in the test log, with the time it starts at
 phase() { echo "== $(date -u +%H:%M:%S) $*"; }
 
 test_all() {
 	phase "installing test dependencies"
-	install_deps $BUILD_DEPS $TEST_DEPS
+	install_deps $BUILD_DEPS $TEST_DEPS $DEB_DEPS
 	[ -x configure ] || ./autogen.sh
 	phase "make check: hardened build (-O2 -D_FORTIFY_SOURCE=3 -Werror)"
 	build build-check --enable-werror CFLAGS="-O2 -g -D_FORTIFY_SOURCE=3"
@@ -134,11 +190,24 @@ test_all() {
 	fi
 	phase "fuzz smoke"
 	make -C build-check fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+	phase "Debian package: build, lintian, install, upgrade, purge"
+	deb=$(deb_build)
+	echo "built $deb (also build-deb/tlspin.deb)"
+	# as root (CI) it must run: a skip is a failure
+	if [ "$(id -u)" -eq 0 ]; then
+		DEB_REQUIRE=1 sh t/runner.sh t/deb/deb.t "$deb"
+	else
+		sh t/runner.sh t/deb/deb.t "$deb"
+	fi
 	phase "dev.sh test: all suites passed"
 }
 
 case ${1:-} in
 demo) demo ;;
 test) test_all ;;
-*) echo "usage: ./dev.sh demo | ./dev.sh test" >&2; exit 2 ;;
+deb)
+	install_deps $BUILD_DEPS $DEB_DEPS >&2
+	deb_build
+	;;
+*) echo "usage: ./dev.sh demo | ./dev.sh test | ./dev.sh deb" >&2; exit 2 ;;
 esac
