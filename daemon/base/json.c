@@ -214,7 +214,8 @@ json_string_token(struct json_parser *p)
 				return 0;
 		} else if ((k = json_utf8(p->buf + p->pos,
 		    p->len - p->pos)) == 0)
-			return json_fail(p, p->pos, "invalid UTF-8 in a string");
+			return json_fail(p, p->pos, "invalid UTF-8 in a "
+			    "string");
 		p->pos += k;
 	}
 	return json_fail(p, start, "string without its closing quote");
