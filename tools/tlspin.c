@@ -739,7 +739,7 @@ struct cmd_import_ctx {
 	const char *buf;	/* the list, for line numbers */
 	size_t len;
 	int testing;		/* --include-testing */
-	char listdate[16];	/* of its timestamp: "2020-05-20" */
+	char listdate[24];	/* of its timestamp: "2020-05-20" */
 	size_t kept[STATE_COUNT];	/* existing entries left alone */
 	size_t nkept, skipped, untested;
 };
@@ -1055,8 +1055,10 @@ cmd_ste_expiry(struct cmd_import_ctx *x, const char *exp,
 	char when[64], t[64];
 
 	cli_time(t, sizeof(t), info->timestamp);
-	snprintf(x->listdate, sizeof(x->listdate), "%.10s", info->timestamp ?
-	    t : "unknown date");
+	if (info->timestamp != 0)
+		snprintf(x->listdate, sizeof(x->listdate), "%.10s", t);
+	else
+		snprintf(x->listdate, sizeof(x->listdate), "unknown date");
 	if (exp != NULL)
 		return cmd_expires(exp, x->now, &x->expires);
 	if (info->expires > x->now) {

@@ -154,6 +154,16 @@ is "$(echo "$OUT" | jq -r .expires)" "2999-01-01T00:00:00Z" \
 	"a list still valid gives its pins its own expiry"
 ok "$(echo "$IERR" | grep -q "expire"; echo $((!$?)))" "without a warning"
 
+# a domain twice in the list: the last one wins, as for tls_policy
+printf '{"policies": {"dup.test": {"mode": "enforce", "mxs": ["a.test"]},\n "dup.test": {"mode": "enforce", "mxs": ["b.test"]}}}' >"$T/dup.json"
+STORE=$T/dup
+import --expires 1d "$T/dup.json"
+like "$IERR" "dup.json: dup.test is on lines 1, 2; the last one (line 2) is kept" \
+	"a domain twice in the list: a warning naming the lines"
+is "$(answers)" "$(printf 'dup.test\tsecure match=b.test')" "the last one is pinned"
+like "$OUT" "a STARTTLS Everywhere list of unknown date, 2 policies" \
+	"a list without timestamp: its date is unknown"
+
 tl import --include-testing "$T/some.json"
 is "$RC" 2 "--include-testing without --format starttls-everywhere: usage error"
 
