@@ -3,16 +3,25 @@
  *	tlspind - TLS policy daemon for Postfix's smtp_tls_policy_maps
  * SYNOPSIS
  *	tlspind [-c FILE] [--foreground] [--store DIR] [--listen ADDR]...
- *		[--mode enforce|observe] [--debug] [--check-config]
+ *		[--mode enforce|observe] [--pidfile FILE] [--debug]
+ *		[--check-config]
  * DESCRIPTION
  *	Reads tlspin.conf, applies command-line overrides, listens (or takes
  *	the sockets systemd passes), opens the store and answers socketmap
- *	queries until SIGTERM. SIGHUP re-reads the config: a bad file is
- *	reported and the running settings stay. SIGUSR1 logs the counters.
- *	With systemd it reports READY=1, RELOADING=1 and STOPPING=1 and
- *	pets the watchdog when WATCHDOG_USEC is set. Without --foreground
- *	it detaches, and exits non-zero if the detached daemon fails to
- *	start, so init scripts see the failure.
+ *	queries until SIGTERM. SIGHUP re-reads the config (a bad file is
+ *	reported and the running settings stay) and reopens log_file.
+ *	SIGUSR1 logs the counters. With systemd it reports READY=1,
+ *	RELOADING=1 and STOPPING=1 and pets the watchdog when WATCHDOG_USEC
+ *	is set.
+ *
+ *	Without systemd: without --foreground it detaches, and the starting
+ *	process waits for the detached one's report, so whatever goes wrong
+ *	is said on its stderr: it exits 1 if the daemon could not start
+ *	(a socket it cannot bind), 3 if it runs but cannot open its store
+ *	(it answers TEMP until it can, as under systemd), 0 if all is well.
+ *	A pidfile is written once the daemon answers and removed at exit;
+ *	log_file replaces syslog. --check-config also opens the store
+ *	read-only, as the user tlspind would run as, and says what it finds.
  *
  *	This process owns both the connection engine (server.c) and the
  *	learner's supervisor (learnd.c), and wires them: each lookup the
@@ -32,6 +41,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
@@ -43,6 +53,7 @@
 #include "log.h"
 #include "learnd.h"
 #include "server.h"
+#include "store.h"
 
 #define TLSPIND_OVERRIDES_MAX (CONFIG_LISTEN_MAX + 8)
 #define TLSPIND_FDS_OWN 64	/* listeners, store, learner, event loop */
@@ -65,7 +76,14 @@ struct tlspind {
 	struct learnd *ld;	/* the learner child process */
 	struct hints_forward *hf;	/* lookups, on their way to it */
 	int ready_fd;		/* pipe to the waiting parent, or -1 */
+	int pid_fd;		/* the pidfile, once claimed, or -1 */
+	char pidfile[4096];	/* its path (pidfile at start) */
 };
+
+/* The starting process's exit status when the daemon runs without a
+ * store (tlspind(8), EXIT STATUS), and --check-config's for a store
+ * that would make lookups fail. */
+#define TLSPIND_EXIT_STORE 3
 
 static void
 tlspind_usage(FILE *f)
@@ -75,20 +93,28 @@ tlspind_usage(FILE *f)
 	    "Answer Postfix smtp_tls_policy_maps socketmap queries from the "
 	    "tlspin store.\n\n"
 	    "  -c, --config FILE     settings file (default %s)\n"
-	    "  -f, --foreground      stay in the foreground, log to stderr\n"
+	    "  -f, --foreground      stay in the foreground, log to stderr (or "
+	    "log_file)\n"
 	    "  -s, --store DIR       store directory (overrides 'store')\n"
 	    "  -l, --listen ADDR     unix:PATH or inet:HOST:PORT; repeat for "
 	    "several\n"
 	    "                        (overrides 'listen')\n"
 	    "  -m, --mode MODE       enforce or observe (overrides 'mode')\n"
+	    "  -p, --pidfile FILE    write the daemon's pid to FILE once it "
+	    "answers\n"
+	    "                        (overrides 'pidfile')\n"
 	    "  -o, --set KEY=VALUE   any tlspin.conf setting (overrides the "
 	    "file)\n"
 	    "  -d, --debug           log debug messages\n"
-	    "  -n, --check-config    check the settings, print them, exit\n"
+	    "  -n, --check-config    check the settings and the store "
+	    "(read-only),\n                        print them, exit\n"
 	    "  -h, --help            this help\n"
 	    "  -V, --version         print the version\n\n"
 	    "Signals: HUP reloads the settings (a bad file keeps the old "
-	    "ones), USR1 logs\ncounters, TERM stops. See tlspind(8), "
+	    "ones) and reopens\nlog_file, USR1 logs counters, TERM stops.\n\n"
+	    "Without --foreground the exit status says how the start went: "
+	    "0 answering,\n1 not started, 3 running without its store "
+	    "(answering TEMP until it opens).\nSee tlspind(8), "
 	    "tlspin.conf(5).\n", TLSPIN_CONFIG_FILE);
 }
 
@@ -157,12 +183,16 @@ tlspind_print_config(const struct config *c)
 	printf("\nmap_name = %s\nmode = %s\nunix_mode = %04o\n"
 	    "%sunix_group = %s\n%suser = %s\nmax_clients = %u\n"
 	    "idle_timeout = %llus\nread_timeout = %llus\n"
-	    "postfix_compat = %u.%u\ndebug = %s\n", c->map_name,
+	    "postfix_compat = %u.%u\ndebug = %s\n%spidfile = %s\n"
+	    "%slog_file = %s\n", c->map_name,
 	    config_mode_name(c->mode), c->unix_mode,
 	    c->unix_group[0] ? "" : "# (not set) ", c->unix_group,
 	    c->user[0] ? "" : "# (not set) ", c->user, c->max_clients, (unsigned long long)c->idle_timeout,
 	    (unsigned long long)c->read_timeout, c->postfix_compat / 100,
-	    c->postfix_compat % 100, c->debug ? "yes" : "no");
+	    c->postfix_compat % 100, c->debug ? "yes" : "no",
+	    c->pidfile[0] ? "" : "# (not set) ", c->pidfile,
+	    c->log_file[0] ? "" : "# (not set: syslog, or stderr with "
+	    "--foreground) ", c->log_file);
 	config_duration_format(span, sizeof(span), c->pin_min_span);
 	config_duration_format(age, sizeof(age), c->pin_max_age);
 	config_duration_format(oage, sizeof(oage), c->observe_max_age);
@@ -203,6 +233,7 @@ tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
 		{ "store", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "pidfile", required_argument, NULL, 'p' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "set", required_argument, NULL, 'o' },
 		{ "check-config", no_argument, NULL, 'n' },
@@ -213,7 +244,7 @@ tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
 	size_t used = 0;
 	int o, ok = 1;
 
-	while ((o = getopt_long(argc, argv, "c:fs:l:m:do:nhV", opts,
+	while ((o = getopt_long(argc, argv, "c:fs:l:m:p:do:nhV", opts,
 	    NULL)) != -1) {
 		switch (o) {
 		case 'c':
@@ -238,6 +269,9 @@ tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
 			break;
 		case 'm':
 			ok = tlspind_override(d, "mode", optarg);
+			break;
+		case 'p':
+			ok = tlspind_override(d, "pidfile", optarg);
 			break;
 		case 'd':
 			ok = tlspind_override(d, "debug", "yes");
@@ -273,13 +307,40 @@ tlspind_args(struct tlspind *d, int argc, char **argv, int *check)
 		(void)tlspind_override(d, "listen", d->listen_joined);
 }
 
+/* The parent of a detached start: wait for the daemon's report, say it
+ * on stderr, and exit with what init scripts need (see the header). */
+static void
+tlspind_wait_report(int fd)
+{
+	char msg[1024];
+	size_t have = 0;
+	ssize_t n;
+
+	while (have < sizeof(msg) - 1 &&
+	    (n = read(fd, msg + have, sizeof(msg) - 1 - have)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		have += (size_t)n;
+	}
+	msg[have] = '\0';
+	if (strcmp(msg, "ok") == 0)
+		exit(0);
+	if (strncmp(msg, "warn:", 5) == 0) {
+		fprintf(stderr, "tlspind: warning: %s\n", msg + 5);
+		exit(TLSPIND_EXIT_STORE);
+	}
+	fprintf(stderr, "tlspind: %s\n", have > 0 ? msg :
+	    "the daemon died while starting");
+	exit(1);
+}
+
 /* Detach; the parent waits until the child reports ready or failed. */
 static void
 tlspind_daemonize(struct tlspind *d)
 {
-	char msg[1024];
 	int p[2];
-	ssize_t n;
 	pid_t pid;
 
 	if (pipe(p) != 0 || (pid = fork()) < 0) {
@@ -289,31 +350,34 @@ tlspind_daemonize(struct tlspind *d)
 	}
 	if (pid > 0) {
 		close(p[1]);
-		n = read(p[0], msg, sizeof(msg) - 1);
-		if (n == 2 && memcmp(msg, "ok", 2) == 0)
-			exit(0);
-		msg[n > 0 ? n : 0] = '\0';
-		fprintf(stderr, "tlspind: %s\n", n > 0 ? msg :
-		    "the daemon died while starting");
-		exit(1);
+		tlspind_wait_report(p[0]);
 	}
 	close(p[0]);
 	d->ready_fd = p[1];
 	if (setsid() < 0 || chdir("/") != 0) {
 		/* still attached: not fatal */
 	}
-	log_init("tlspind", LOG_TARGET_SYSLOG);
+	log_init("tlspind", LOG_TARGET_SYSLOG);	/* unless log_file is set */
 }
 
-/* Tell the waiting parent how the start went; detach stdio on success. */
+/* Tell the waiting parent how the start went (failure: it did not; else
+ * warning: it runs, but not well; else all is well); detach stdio once
+ * the daemon runs. */
 static void
-tlspind_report(struct tlspind *d, const char *failure)
+tlspind_report(struct tlspind *d, const char *failure, const char *warning)
 {
-	const char *m = failure ? failure : "ok";
+	char m[1100];
 	int fd;
 
 	if (d->ready_fd < 0)
 		return;
+	if (failure != NULL)
+		snprintf(m, sizeof(m), "%s", failure);
+	else if (warning != NULL)
+		snprintf(m, sizeof(m), "warn:%s; tlspind runs (pid %ld) and "
+		    "opens it as soon as it can", warning, (long)getpid());
+	else
+		snprintf(m, sizeof(m), "ok");
 	if (write(d->ready_fd, m, strlen(m)) < 0) {
 		/* parent gone: nobody to tell */
 	}
@@ -327,6 +391,111 @@ tlspind_report(struct tlspind *d, const char *failure)
 		if (fd > 2)
 			close(fd);
 	}
+}
+
+/* Whether pid is a running tlspind: 1 yes, 0 no (no such process, one
+ * that has exited but is not reaped yet, or another program that got
+ * the pid); -1 alive but /proc cannot tell. */
+static int
+tlspind_pid_is_tlspind(long pid)
+{
+	char path[64], line[256], *lp, *rp;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0 || pid == (long)getpid() ||
+	    (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+		return 0;
+	/* "PID (COMM) STATE ...": COMM may hold ')' itself */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	lp = strchr(line, '(');
+	rp = strrchr(line, ')');
+	if (lp == NULL || rp == NULL || rp < lp || rp[1] != ' ')
+		return -1;
+	if (rp[2] == 'Z' || rp[2] == 'X')
+		return 0;
+	return rp - lp - 1 == 7 && memcmp(lp + 1, "tlspind", 7) == 0;
+}
+
+/*
+ * Before binding: open the pidfile (as root, if started so, so that it
+ * may live in /run), refusing one that names a running tlspind; a stale
+ * one is kept open to be overwritten once the daemon answers.
+ */
+static int
+tlspind_pidfile_claim(struct tlspind *d, char *err, size_t errsz)
+{
+	char buf[32];
+	ssize_t n;
+	long pid = 0;
+	int fd, live;
+
+	if (d->cfg.pidfile[0] == '\0')
+		return 1;
+	memcpy(d->pidfile, d->cfg.pidfile, sizeof(d->pidfile));
+	fd = open(d->pidfile, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY, 0644);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot open pidfile %.400s: %s",
+		    d->pidfile, strerror(errno));
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n > 0)
+		pid = strtol(buf, NULL, 10);
+	live = tlspind_pid_is_tlspind(pid);
+	if (live != 0) {
+		snprintf(err, errsz, "pidfile %.400s names pid %ld, %s: stop "
+		    "it first (kill %ld), or give this one another --pidfile",
+		    d->pidfile, pid, live > 0 ? "a running tlspind" :
+		    "a running process (/proc cannot tell which)", pid);
+		close(fd);
+		return 0;
+	}
+	if (pid > 0)
+		log_info("replacing the stale pidfile %s (pid %ld is not a "
+		    "running tlspind)", d->pidfile, pid);
+	d->pid_fd = fd;
+	return 1;
+}
+
+/* The daemon answers: write its pid. */
+static int
+tlspind_pidfile_write(struct tlspind *d, char *err, size_t errsz)
+{
+	char buf[32];
+	int n;
+
+	if (d->pid_fd < 0)
+		return 1;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(d->pid_fd, 0) != 0 ||
+	    pwrite(d->pid_fd, buf, (size_t)n, 0) != n) {
+		snprintf(err, errsz, "cannot write pidfile %.400s: %s",
+		    d->pidfile, strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+/* Clean exit: remove the pidfile, or empty it when the user tlspind
+ * switched to may not remove it (an empty pidfile is stale to all). */
+static void
+tlspind_pidfile_remove(struct tlspind *d)
+{
+	if (d->pid_fd < 0)
+		return;
+	if (unlink(d->pidfile) != 0 && ftruncate(d->pid_fd, 0) != 0)
+		log_warn("cannot remove pidfile %s: %s", d->pidfile,
+		    strerror(errno));
+	close(d->pid_fd);
+	d->pid_fd = -1;
 }
 
 /*
@@ -430,10 +599,37 @@ tlspind_restart_only(const struct config *old, const struct config *new)
 	    memcmp(old->listen, new->listen, sizeof(old->listen)) != 0 ||
 	    old->unix_mode != new->unix_mode ||
 	    strcmp(old->unix_group, new->unix_group) != 0 ||
-	    strcmp(old->user, new->user) != 0)
-		log_warn("store, listen, unix_mode, unix_group or user "
-		    "changed: restart tlspind to apply them (kept the "
+	    strcmp(old->user, new->user) != 0 ||
+	    strcmp(old->pidfile, new->pidfile) != 0)
+		log_warn("store, listen, unix_mode, unix_group, user or "
+		    "pidfile changed: restart tlspind to apply them (kept the "
 		    "running ones)");
+}
+
+/*
+ * SIGHUP, before the settings: open log_file again (logrotate renamed
+ * it), or the file the new settings name. When it cannot be opened the
+ * old one stays in use, and the reason goes there. The learner, which
+ * a good reload restarts, gets the new descriptor.
+ */
+static void
+tlspind_log_reopen(const struct config *new)
+{
+	const char *cur = log_file_path();
+	char err[4200];
+	int ok;
+
+	if (new != NULL && new->log_file[0] != '\0' &&
+	    (cur == NULL || strcmp(cur, new->log_file) != 0))
+		ok = log_file_open(new->log_file, err, sizeof(err));
+	else
+		ok = log_file_reopen(err, sizeof(err));
+	if (!ok)
+		log_err("%s; still writing to %s", err, cur ? cur :
+		    "the log as before");
+	if (new != NULL && new->log_file[0] == '\0' && cur != NULL)
+		log_warn("log_file was removed from the settings: restart "
+		    "tlspind to log elsewhere (still writing to %s)", cur);
 }
 
 /* SIGHUP: reload the settings, keeping the old ones if the file is bad. */
@@ -447,9 +643,11 @@ tlspind_on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 
 	(void)sd_notify(0, "RELOADING=1\nSTATUS=Reloading settings");
 	if (c == NULL || !tlspind_load(d, c, err, sizeof(err))) {
+		tlspind_log_reopen(NULL);
 		log_err("reload failed, keeping the running settings: %s",
 		    c ? err : "out of memory");
 	} else {
+		tlspind_log_reopen(c);
 		tlspind_restart_only(&d->cfg, c);
 		log_set_debug(c->debug);
 		server_configure(d->srv, c);
@@ -542,9 +740,12 @@ tlspind_wire(struct tlspind *d)
 	return 1;
 }
 
-/* Set up the loop, signals, server; 0 with err on failure. */
+/* Set up the loop, signals, server; 0 with err on failure. A store that
+ * does not open is no failure (lookups answer TEMP until it does): then
+ * warn gets the reason. */
 static int
-tlspind_start(struct tlspind *d, char *err, size_t errsz)
+tlspind_start(struct tlspind *d, char *err, size_t errsz, char *warn,
+    size_t warnsz)
 {
 	sigset_t ss;
 	sd_event_source *save;
@@ -580,13 +781,15 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 	}
 	tlspind_nofile(&d->cfg);
 	n = sd_listen_fds(1);
-	if (!server_listen(d->srv, n, err, errsz) ||
+	if (!tlspind_pidfile_claim(d, err, errsz) ||
+	    !server_listen(d->srv, n, err, errsz) ||
 	    !tlspind_drop(&d->cfg, d->config_file, err, errsz))
 		return 0;
-	if (!server_open_store(d->srv))
+	if (!server_open_store(d->srv, warn, warnsz))
 		log_warn("starting without a store: every lookup answers "
-		    "TEMP, so Postfix defers mail, until %s opens",
-		    d->cfg.store);
+		    "%s until %s opens", d->cfg.mode == MODE_OBSERVE ?
+		    "NOTFOUND (mode = observe)" : "TEMP, so Postfix defers "
+		    "mail,", d->cfg.store);
 	if (!tlspind_wire(d)) {
 		snprintf(err, errsz, "out of memory");
 		return 0;
@@ -598,17 +801,167 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz)
 	return 1;
 }
 
+/* --check-config found a store problem: say it, and what it means. */
+static int
+tlspind_check_bad(const struct config *c, const char *err)
+{
+	fprintf(stderr, "tlspind: %s\ntlspind: with this store every lookup "
+	    "answers %s until it is fixed\n", err, c->mode == MODE_OBSERVE ?
+	    "NOTFOUND (mode = observe: nothing is enforced)" :
+	    "TEMP (Postfix defers the mail)");
+	return TLSPIND_EXIT_STORE;
+}
+
+/* A store directory that does not exist yet: tlspind makes it (one
+ * level: mkdir) if its parent exists. */
+static int
+tlspind_check_missing(const struct config *c)
+{
+	char parent[4096], err[4200];
+	char *slash;
+	struct stat sb;
+
+	memcpy(parent, c->store, sizeof(parent));
+	slash = strrchr(parent, '/');
+	if (slash != NULL)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	if (slash == NULL || (stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+		printf("# store %s: does not exist yet; tlspind creates it at "
+		    "its first start (%s must be writable by the user it runs "
+		    "as)\n", c->store, slash ? parent : ".");
+		return 0;
+	}
+	snprintf(err, sizeof(err), "store %s cannot be created: its parent "
+	    "directory %s does not exist (create it, or set store)", c->store,
+	    parent);
+	return tlspind_check_bad(c, err);
+}
+
+/*
+ * What tlspind would find in its store, opened read-only: never created,
+ * migrated nor write-locked, and without making a lock.mdb when there is
+ * none (it would belong to whoever ran this). as: the user we check as.
+ */
+static int
+tlspind_check_store(const struct config *c, const char *as)
+{
+	char path[4200], err[STORE_ERR_MAX];
+	struct store *s;
+	struct store_info info;
+	struct stat sb;
+	int flags = STORE_READONLY;
+
+	if (stat(c->store, &sb) != 0 && errno == ENOENT)
+		return tlspind_check_missing(c);
+	if (!store_trusted(c->store, err, sizeof(err)))
+		return tlspind_check_bad(c, err);
+	snprintf(path, sizeof(path), "%s/data.mdb", c->store);
+	if (S_ISDIR(sb.st_mode) && stat(path, &sb) != 0 && errno == ENOENT) {
+		printf("# store %s: empty; tlspind creates its databases at "
+		    "its first start\n", c->store);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/lock.mdb", c->store);
+	if (stat(path, &sb) != 0 && errno == ENOENT)
+		flags |= STORE_NOLOCK;
+	if (!store_open(&s, c->store, flags, err, sizeof(err)))
+		return tlspind_check_bad(c, err);
+	if (!store_info(s, &info, err, sizeof(err))) {
+		store_close(s);
+		return tlspind_check_bad(c, err);
+	}
+	printf("# store %s: schema %u, %zu domain%s", c->store, info.schema,
+	    info.domains, info.domains == 1 ? "" : "s");
+	if (info.schema == STORE_SCHEMA)
+		printf(", %zu with a reply for Postfix", info.replies);
+	else
+		printf(" (schema 1: the learner, or a tlspin command that "
+		    "writes, moves it to schema %u)", STORE_SCHEMA);
+	printf("; read as %s\n", as);
+	store_close(s);
+	return 0;
+}
+
+/*
+ * --check-config, after the settings: the store, as the user tlspind
+ * would run as (started as root with user set: a child switches to it,
+ * so a store only root may read shows). 0 good, 1 tlspind would not
+ * start, 3 every lookup would fail.
+ */
+static int
+tlspind_check(struct tlspind *d)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char err[CONFIG_ERR_MAX], me[64];
+	pid_t pid;
+	int st, rc;
+
+	if (pw != NULL)
+		snprintf(me, sizeof(me), "%s", pw->pw_name);
+	else
+		snprintf(me, sizeof(me), "uid %lu", (unsigned long)geteuid());
+	fflush(stdout);
+	if (geteuid() != 0 || d->cfg.user[0] == '\0' ||
+	    strcmp(d->cfg.user, "root") == 0)
+		return tlspind_check_store(&d->cfg, me);
+	if ((pid = fork()) < 0) {
+		fprintf(stderr, "tlspind: cannot check the store: fork: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		rc = tlspind_drop(&d->cfg, d->config_file, err, sizeof(err)) ?
+		    tlspind_check_store(&d->cfg, d->cfg.user) : 1;
+		if (rc == 1)
+			fprintf(stderr, "tlspind: %s\n", err);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+/* A start that failed: say why where the admin looks, and stop. */
+static int
+tlspind_fail(struct tlspind *d, const char *err)
+{
+	log_err("%s", err);
+	/* started in the foreground with log_file: the terminal, too */
+	if (d->ready_fd == -2 && log_file_path() != NULL)
+		fprintf(stderr, "tlspind: %s\n", err);
+	tlspind_report(d, err, NULL);
+	tlspind_pidfile_remove(d);
+	return 1;
+}
+
+/* Before detaching: log_file, so a path that cannot be opened is said
+ * on the terminal. */
+static int
+tlspind_log_open(struct tlspind *d)
+{
+	char err[4200];
+
+	if (d->cfg.log_file[0] == '\0' ||
+	    log_file_open(d->cfg.log_file, err, sizeof(err)))
+		return 1;
+	fprintf(stderr, "tlspind: %s\n", err);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct tlspind *d = calloc(1, sizeof(*d));
-	char err[CONFIG_ERR_MAX + 64];
+	char err[CONFIG_ERR_MAX + 64], warn[STORE_ERR_MAX + 80];
 	int check = 0, rc;
 
 	if (d == NULL)
 		return 1;
 	d->config_file = TLSPIN_CONFIG_FILE;
 	d->ready_fd = -1;
+	d->pid_fd = -1;
 	log_init("tlspind", getenv("JOURNAL_STREAM") ? LOG_TARGET_JOURNAL :
 	    LOG_TARGET_STDERR);
 	tlspind_args(d, argc, argv, &check);
@@ -619,18 +972,22 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		tlspind_print_config(&d->cfg);
+		rc = tlspind_check(d);
 		free(d);
-		return 0;
+		return rc;
 	}
 	log_set_debug(d->cfg.debug);
-	if (d->ready_fd == -1)
-		tlspind_daemonize(d);
-	if (!tlspind_start(d, err, sizeof(err))) {
-		log_err("%s", err);
-		tlspind_report(d, err);
+	if (!tlspind_log_open(d)) {
+		free(d);
 		return 1;
 	}
-	tlspind_report(d, NULL);
+	if (d->ready_fd == -1)
+		tlspind_daemonize(d);
+	warn[0] = '\0';
+	if (!tlspind_start(d, err, sizeof(err), warn, sizeof(warn)) ||
+	    !tlspind_pidfile_write(d, err, sizeof(err)))
+		return tlspind_fail(d, err);
+	tlspind_report(d, NULL, warn[0] ? warn : NULL);
 	/* after the report: the learner must not hold the starter's stdio */
 	learnd_start(d->ld);
 	(void)sd_notify(0, "READY=1\nSTATUS=Answering policy queries");
@@ -641,6 +998,7 @@ main(int argc, char **argv)
 	server_stats_save(d->srv);
 	server_free(d->srv);
 	sd_event_unref(d->ev);
+	tlspind_pidfile_remove(d);
 	free(d);
 	return rc < 0 ? 1 : 0;
 }

@@ -33,6 +33,7 @@
 #include "netstring.h"
 #include "policy.h"
 #include "reply.h"
+#include "stelist.h"
 
 struct cmd {
 	const char *name;
@@ -734,7 +735,17 @@ struct cmd_import_ctx {
 	struct cmd_import_seen *seen;
 	size_t nseen, capseen;
 	struct record r;
+	/* --format starttls-everywhere */
+	const char *buf;	/* the list, for line numbers */
+	size_t len;
+	int testing;		/* --include-testing */
+	char listdate[24];	/* of its timestamp: "2020-05-20" */
+	size_t kept[STATE_COUNT];	/* existing entries left alone */
+	size_t nkept, skipped, untested;
 };
+
+#define CMD_STE_NOTE "from the STARTTLS Everywhere list"
+#define CMD_STE_EXPIRES (30 * 86400ULL)	/* when the list has expired */
 
 /* Remember that line wrote key; 0 when out of memory. */
 static int
@@ -922,6 +933,209 @@ cmd_import_commit(struct cmd_import_ctx *x)
 	return 1;
 }
 
+/* Whether an existing record is an earlier import of the STARTTLS
+ * Everywhere list, which a new import refreshes. */
+static int
+cmd_ste_ours(const struct record *r)
+{
+	return r->state == STATE_MANUAL && r->source == SOURCE_IMPORT &&
+	    strncmp(r->note, CMD_STE_NOTE, strlen(CMD_STE_NOTE)) == 0;
+}
+
+/* A policy of the list that is left out: say which and why. */
+static void
+cmd_ste_skip(void *arg, const char *domain, size_t offset, const char *why)
+{
+	struct cmd_import_ctx *x = arg;
+	char name[KEY_MAX + 2];
+	unsigned line, col;
+	size_t i;
+
+	for (i = 0; domain[i] != '\0' && i + 1 < sizeof(name); i++)
+		name[i] = domain[i] < ' ' || domain[i] > '~' ? '?' : domain[i];
+	name[i] = '\0';
+	json_position(x->buf, x->len, offset, &line, &col);
+	fprintf(stderr, "tlspin import: warning: %s, line %u: %s is left "
+	    "out: %s\n", x->file, line, name, why);
+	x->skipped++;
+}
+
+/* Whether the import may pin over what the store holds for a domain:
+ * evidence only (observing, expired) or its own earlier pin. A manual
+ * entry (tlspin pin, a tls_policy import), a learned pin and a domain
+ * left to DANE are the admin's, or fresher than a list of 2020: kept. */
+static int
+cmd_ste_may(const struct record *r)
+{
+	return r->state == STATE_OBSERVING || r->state == STATE_EXPIRED ||
+	    cmd_ste_ours(r);
+}
+
+/* One policy of the list: a secure pin with its mxs as match=, unless
+ * it is in mode testing or the store holds better. */
+static int
+cmd_ste_one(void *arg, const struct stelist_policy *p)
+{
+	struct cmd_import_ctx *x = arg;
+	char text[RECORD_MATCH_MAX + 32], reply[REPLY_MAX + 1];
+	char err[STORE_ERR_MAX], note[RECORD_NOTE_MAX + 1];
+	enum store_status st;
+	unsigned line, col;
+	const char *why;
+	int ours = 0;
+
+	if (!p->enforce && !x->testing) {
+		x->untested++;
+		return 1;
+	}
+	snprintf(text, sizeof(text), "secure match=%s", p->match);
+	if (reply_build(reply, sizeof(reply), text, strlen(text),
+	    x->c->cfg.postfix_compat, &why) == 0) {
+		cmd_ste_skip(x, p->domain, p->offset, why);
+		return 1;
+	}
+	st = store_txn_get(x->t, p->domain, &x->r, err, sizeof(err));
+	if (st == STORE_OK && !cmd_ste_may(&x->r)) {
+		x->kept[x->r.state < STATE_COUNT ? x->r.state : 0]++;
+		x->nkept++;
+		return 1;
+	}
+	if (st == STORE_OK)
+		ours = cmd_ste_ours(&x->r);
+	else
+		memset(&x->r, 0, sizeof(x->r));
+	snprintf(note, sizeof(note), "%s of %s, mode %s%s%s%s%.300s",
+	    CMD_STE_NOTE, x->listdate, p->enforce ? "enforce" : "testing",
+	    p->alias[0] ? ", policy-alias " : "", p->alias,
+	    x->note ? ": " : "", x->note ? x->note : "");
+	cmd_pin_record(&x->r, LEVEL_SECURE, reply, p->match, note, x->expires,
+	    x->now, SOURCE_IMPORT);
+	json_position(x->buf, x->len, p->offset, &line, &col);
+	if (!store_txn_put(x->t, p->domain, &x->r, err, sizeof(err))) {
+		fprintf(stderr, "tlspin import: %s\n", err);
+		return 0;
+	}
+	if (!cmd_import_remember(x, p->domain, line)) {
+		fprintf(stderr, "tlspin import: out of memory\n");
+		return 0;
+	}
+	if (ours)
+		x->replaced++;
+	else
+		x->added++;
+	return 1;
+}
+
+/* Read all of f (at most max bytes) into a new buffer. */
+static char *
+cmd_slurp(FILE *f, const char *file, size_t max, size_t *len)
+{
+	char *buf = malloc(max + 1);
+
+	if (buf == NULL) {
+		fprintf(stderr, "tlspin import: out of memory\n");
+		return NULL;
+	}
+	*len = fread(buf, 1, max + 1, f);
+	if (ferror(f) || *len > max) {
+		fprintf(stderr, "tlspin import: cannot read %s: %s\n", file,
+		    ferror(f) ? strerror(errno) : "larger than 16 MiB");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The pins' expiry: --expires, else the list's own if it is still to
+ * come, else CMD_STE_EXPIRES from now; says which, for a stale list. */
+static int
+cmd_ste_expiry(struct cmd_import_ctx *x, const char *exp,
+    const struct stelist_info *info)
+{
+	char when[64], t[64];
+
+	cli_time(t, sizeof(t), info->timestamp);
+	if (info->timestamp != 0)
+		snprintf(x->listdate, sizeof(x->listdate), "%.10s", t);
+	else
+		snprintf(x->listdate, sizeof(x->listdate), "unknown date");
+	if (exp != NULL)
+		return cmd_expires(exp, x->now, &x->expires);
+	if (info->expires > x->now) {
+		x->expires = info->expires;
+		return 1;
+	}
+	x->expires = x->now + CMD_STE_EXPIRES;
+	cli_time(when, sizeof(when), info->expires);
+	cli_time(t, sizeof(t), x->expires);
+	if (info->expires != 0)
+		fprintf(stderr, "tlspin import: warning: %s expired on %s, and "
+		    "the STARTTLS Everywhere project stopped in 2020: all its "
+		    "%zu policies are past that date. Their pins expire on %s, "
+		    "30 days from now (--expires to choose)\n", x->file, when,
+		    info->policies, t);
+	else
+		fprintf(stderr, "tlspin import: warning: %s gives no expiry "
+		    "date: its pins expire on %s, 30 days from now (--expires "
+		    "to choose)\n", x->file, t);
+	return 1;
+}
+
+/* What the import left alone, after its summary. */
+static void
+cmd_ste_report(const struct cmd_import_ctx *x)
+{
+	if (x->untested)
+		printf("tlspin import: %zu polic%s in mode testing not "
+		    "imported: the list asks senders not to hold mail for "
+		    "them (--include-testing imports them too)\n", x->untested,
+		    x->untested == 1 ? "y" : "ies");
+	if (x->nkept)
+		printf("tlspin import: %zu domain%s kept as the store has "
+		    "them (%zu manual, %zu learned, %zu left to DANE)\n",
+		    x->nkept, x->nkept == 1 ? "" : "s",
+		    x->kept[STATE_MANUAL], x->kept[STATE_ENCRYPT] +
+		    x->kept[STATE_SECURE], x->kept[STATE_DANE]);
+	if (x->skipped)
+		printf("tlspin import: %zu polic%s left out (see the warnings)"
+		    "\n", x->skipped, x->skipped == 1 ? "y" : "ies");
+}
+
+/* --format starttls-everywhere: the list in f, into the transaction. */
+static int
+cmd_import_ste(struct cmd_import_ctx *x, FILE *f, const char *exp,
+    int *usage)
+{
+	struct stelist_info info;
+	struct stelist *l = NULL;
+	char err[STELIST_ERR_MAX];
+	char *buf;
+	size_t len;
+	int ok = 0;
+
+	*usage = 1;
+	if ((buf = cmd_slurp(f, x->file, STELIST_FILE_MAX, &len)) == NULL)
+		return 0;
+	x->buf = buf;
+	x->len = len;
+	if (!stelist_parse(buf, len, &l, &info, err, sizeof(err)))
+		fprintf(stderr, "tlspin import: %s, %s\n", x->file, err);
+	else if (!cmd_ste_expiry(x, exp, &info))
+		fprintf(stderr, "tlspin import: --expires %s: expected a "
+		    "duration such as 90d or never\n", exp);
+	else {
+		*usage = 0;
+		ok = stelist_each(l, cmd_ste_one, cmd_ste_skip, x);
+	}
+	stelist_free(l);
+	if (ok)
+		printf("tlspin import: %s: a STARTTLS Everywhere list of %s, "
+		    "%zu policies\n", x->file, x->listdate, info.policies);
+	x->buf = NULL;
+	free(buf);
+	return ok;
+}
+
 /* tlspin import [--format tls_policy] [--expires D] [--note T] FILE|- */
 static int
 cmd_import(struct cli *c, int argc, char **argv)
@@ -930,34 +1144,40 @@ cmd_import(struct cli *c, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "note", required_argument, NULL, 'n' },
+		{ "include-testing", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmd_import_ctx *x = calloc(1, sizeof(*x));
 	char err[STORE_ERR_MAX];
-	const char *exp = "never";
+	const char *exp = NULL;
 	struct store *s = NULL;
 	FILE *f = NULL;
-	int o, rc = EXIT_USAGE;
+	int o, rc = EXIT_USAGE, ste = 0, ok, usage;
 
 	if (x == NULL)
 		return EXIT_STORE;
 	x->c = c;
 	x->now = cli_now();
-	while ((o = cli_getopt("import", argc, argv, "f:e:n:h", opts)) != -1) {
+	while ((o = cli_getopt("import", argc, argv, "f:e:n:th", opts)) != -1) {
 		if (o == 'h') {
 			rc = cmd_help("import");
 			goto out;
-		} else if (o == 'f' && strcmp(optarg, "tls_policy") != 0) {
+		} else if (o == 'f' && strcmp(optarg, "tls_policy") != 0 &&
+		    strcmp(optarg, "starttls-everywhere") != 0) {
 			rc = cli_usage_error("import", "unknown --format %s "
-			    "(only tls_policy)", optarg);
+			    "(tls_policy or starttls-everywhere)", optarg);
 			goto out;
-		} else if (o == 'e')
+		} else if (o == 'f')
+			ste = strcmp(optarg, "starttls-everywhere") == 0;
+		else if (o == 'e')
 			exp = optarg;
+		else if (o == 't')
+			x->testing = 1;
 		else if (o == 'n' && cli_text_ok("import", "--note", optarg,
 		    RECORD_NOTE_MAX))
 			x->note = optarg;
-		else if (o != 'f')
+		else
 			goto out;	/* rc is EXIT_USAGE */
 	}
 	if ((rc = cli_setup(c)) != 0)
@@ -968,7 +1188,18 @@ cmd_import(struct cli *c, int argc, char **argv)
 		    "standard input)");
 		goto out;
 	}
-	if (!cmd_expires(exp, x->now, &x->expires)) {
+	if (x->testing && !ste) {
+		rc = cli_usage_error("import", "--include-testing is for "
+		    "--format starttls-everywhere");
+		goto out;
+	}
+	if (ste && x->note != NULL && strlen(x->note) > 300) {
+		rc = cli_usage_error("import", "--note: at most 300 characters "
+		    "with --format starttls-everywhere (the rest of the note "
+		    "says where the pin came from)");
+		goto out;
+	}
+	if (!ste && !cmd_expires(exp ? exp : "never", x->now, &x->expires)) {
 		rc = cli_usage_error("import", "--expires %s: expected a "
 		    "duration such as 90d or never", exp);
 		goto out;
@@ -989,12 +1220,17 @@ cmd_import(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	/* all or nothing: one bad line leaves the store as it was */
-	if (!cmd_import_file(x, f)) {
+	usage = 1;
+	ok = ste ? cmd_import_ste(x, f, exp, &usage) : cmd_import_file(x, f);
+	if (!ok) {
 		store_abort(x->t);
 		fprintf(stderr, "tlspin import: nothing was imported\n");
-		rc = EXIT_USAGE;
-	} else
+		rc = usage ? EXIT_USAGE : EXIT_STORE;
+	} else {
 		rc = cmd_import_commit(x) ? EXIT_OKAY : EXIT_STORE;
+		if (ste && rc == EXIT_OKAY)
+			cmd_ste_report(x);
+	}
 out:
 	if (f != NULL && f != stdin)
 		fclose(f);
@@ -1277,10 +1513,14 @@ static const struct cmd cmds[] = {
 	    "[--map NAME] KEY\nAsk the running tlspind exactly as Postfix "
 	    "would and print the raw reply.\nExit 0 on OK, 1 on NOTFOUND, 4 on"
 	    " TEMP/PERM or no answer.\n" },
-	{ "import", cmd_import, "[--format tls_policy] [--expires DURATION] "
-	    "[--note TEXT] FILE|-\nImport Postfix tls_policy lines (\"domain "
-	    "level attr=value...\") as manual\nentries. All or nothing: a bad "
-	    "line names the line and imports nothing.\n" },
+	{ "import", cmd_import, "[--format tls_policy|starttls-everywhere] "
+	    "[--expires DURATION] [--note TEXT] [--include-testing] FILE|-\n"
+	    "Import Postfix tls_policy lines (\"domain level "
+	    "attr=value...\") as manual\nentries. All or nothing: a bad line "
+	    "names the line and imports nothing.\nOr the EFF's STARTTLS "
+	    "Everywhere list (unmaintained since 2020): its enforce\n"
+	    "policies become secure pins matching their mxs; manual and "
+	    "learned pins stay.\n" },
 	{ "export", cmd_export, "[--format tls_policy|json]\nPrint the "
 	    "policies Postfix gets now as a tls_policy table, or every\nrecord "
 	    "as JSON.\n" },

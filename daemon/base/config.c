@@ -349,6 +349,38 @@ config_set_debug(struct config *c, const char *v, size_t len,
 	return config_yesno(&c->debug, v, len, err);
 }
 
+/* An absolute path, or nothing to unset (so -o KEY= undoes the file). */
+static int
+config_path(char *dst, size_t dstsz, const char *v, size_t len,
+    const char **err)
+{
+	if (len > 0 && v[0] != '/') {
+		*err = "expected an absolute path, or nothing for none";
+		return 0;
+	}
+	if (len >= dstsz) {
+		*err = "value is too long";
+		return 0;
+	}
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+	return 1;
+}
+
+static int
+config_set_pidfile(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_path(c->pidfile, sizeof(c->pidfile), v, len, err);
+}
+
+static int
+config_set_log_file(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_path(c->log_file, sizeof(c->log_file), v, len, err);
+}
+
 static int
 config_set_secure_pins(struct config *c, const char *v, size_t len,
     const char **err)
@@ -647,6 +679,8 @@ static const struct config_key config_keys[] = {
 	{ "read_timeout", config_set_read_timeout },
 	{ "postfix_compat", config_set_postfix_compat },
 	{ "debug", config_set_debug },
+	{ "pidfile", config_set_pidfile },
+	{ "log_file", config_set_log_file },
 	{ "pin_min_deliveries", config_set_pin_min_deliveries },
 	{ "pin_min_span", config_set_pin_min_span },
 	{ "pin_max_age", config_set_pin_max_age },

@@ -37,6 +37,8 @@ struct config {
 	uint64_t read_timeout;	/* seconds a partial request may take */
 	unsigned postfix_compat;
 	int debug;
+	char pidfile[4096];	/* "": none */
+	char log_file[4096];	/* "": journal, stderr or syslog */
 	/* learning */
 	unsigned pin_min_deliveries;
 	uint64_t pin_min_span;	/* seconds */

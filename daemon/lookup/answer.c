@@ -97,26 +97,31 @@ answer_configure(struct answer *a, const struct config *cfg)
 	a->map_len = strlen(a->cfg.map_name);
 }
 
-/* Open the store if it is not open, at most once a second; 1 if open. */
+/* Open the store if it is not open, at most once a second; 1 if open.
+ * Otherwise the reason goes to the log (at most every 10 s) and, when
+ * err is not NULL, to err, with what lookups answer meanwhile. */
 int
-answer_open_store(struct answer *a)
+answer_open_store(struct answer *a, char *err, size_t errsz)
 {
-	char err[STORE_ERR_MAX];
+	char why[STORE_ERR_MAX + 80];
 	uint64_t now;
 
 	if (a->store != NULL)
 		return 1;
 	now = clock_usec(CLOCK_MONOTONIC);
-	if (now < a->store_retry)
+	if (now < a->store_retry && err == NULL)
 		return 0;
 	a->store_retry = now + USEC;
 	if (!store_open(&a->store, a->cfg.store, STORE_CREATE | STORE_LOOKUP,
-	    err, sizeof(err))) {
+	    why, STORE_ERR_MAX)) {
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+		    "; answering %s until it opens", a->cfg.mode ==
+		    MODE_OBSERVE ? "NOTFOUND (mode = observe)" :
+		    "TEMP (Postfix defers)");
 		if (answer_warn_allowed(a))
-			log_err("%s; answering %s until it opens", err,
-			    a->cfg.mode == MODE_OBSERVE ?
-			    "NOTFOUND (mode = observe)" :
-			    "TEMP (Postfix defers)");
+			log_err("%s", why);
+		if (err != NULL)
+			snprintf(err, errsz, "%s", why);
 		return 0;
 	}
 	log_info("store %s open", a->cfg.store);
@@ -204,7 +209,7 @@ answer_lookup(struct answer *a, const char *key, size_t keylen, char *out,
 	enum store_status rc;
 	size_t n = 0;
 
-	if (!answer_open_store(a))
+	if (!answer_open_store(a, NULL, 0))
 		return answer_temp(a, out, outsz, key, why);
 	rc = store_lookup(a->store, key, keylen,
 	    clock_usec(CLOCK_REALTIME) / USEC, value, sizeof(reply) - 3, &n,

@@ -22,7 +22,7 @@ struct answer_stats {
 
 struct answer *answer_new(const struct config *cfg);
 void answer_configure(struct answer *a, const struct config *cfg);
-int answer_open_store(struct answer *a);
+int answer_open_store(struct answer *a, char *err, size_t errsz);
 struct store *answer_store(const struct answer *a);
 size_t answer_request(struct answer *a, const char *buf, size_t len,
     char *out, size_t outsz, size_t *used, int *close_after);

@@ -525,11 +525,12 @@ server_new(sd_event *ev, const struct config *cfg)
 	return srv;
 }
 
-/* Open the store now, so a problem shows at start; 1 if it opened. */
+/* Open the store now, so a problem shows at start; 1 if it opened, else
+ * 0 with the reason in err. */
 int
-server_open_store(struct server *srv)
+server_open_store(struct server *srv, char *err, size_t errsz)
 {
-	return answer_open_store(srv->answer);
+	return answer_open_store(srv->answer, err, errsz);
 }
 
 /* Save the counters for tlspin stats in the store directory: a file,

@@ -32,7 +32,7 @@ struct server_lookup_hook {
 struct server *server_new(sd_event *ev, const struct config *cfg);
 int server_listen(struct server *srv, int activated, char *err, size_t errsz);
 int server_run(struct server *srv);
-int server_open_store(struct server *srv);
+int server_open_store(struct server *srv, char *err, size_t errsz);
 void server_stats_save(struct server *srv);
 void server_configure(struct server *srv, const struct config *cfg);
 void server_free(struct server *srv);

@@ -406,6 +406,14 @@ store_check_dir(const char *dir, int readonly, char *err, size_t errsz)
 	return store_check_owner(dir, data, readonly, err, errsz);
 }
 
+/* Whether a writer (tlspind, tlspin pin) would trust the store in dir,
+ * by owner and mode, without opening it; 0 with err if not. */
+int
+store_trusted(const char *dir, char *err, size_t errsz)
+{
+	return store_check_dir(dir, 0, err, errsz);
+}
+
 /* Open the store in dir; see the file header. */
 int
 store_open(struct store **out, const char *dir, int flags, char *err,
@@ -432,6 +440,8 @@ store_open(struct store **out, const char *dir, int flags, char *err,
 	s->lookup = (flags & STORE_LOOKUP) != 0;
 	if (s->readonly)
 		envflags |= MDB_RDONLY;
+	if (s->readonly && (flags & STORE_NOLOCK))
+		envflags |= MDB_NOLOCK;
 	if ((flags & STORE_CREATE) && mkdir(dir, 0750) != 0 &&
 	    errno != EEXIST) {
 		errbuf_printf(err, errsz, "cannot create store directory %s: "
@@ -1157,6 +1167,8 @@ store_info(struct store *s, struct store_info *info, char *err, size_t errsz)
 		info->events = st.ms_entries;
 	if (mdb_stat(txn, s->meta, &st) == 0)
 		info->meta = st.ms_entries;
+	if (s->schema == STORE_SCHEMA && mdb_stat(txn, s->replies, &st) == 0)
+		info->replies = st.ms_entries;
 	mdb_txn_abort(txn);
 	if (mdb_env_info(s->env, &ei) == 0 && mdb_env_stat(s->env, &st) == 0) {
 		info->map_size = ei.me_mapsize;

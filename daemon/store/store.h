@@ -21,7 +21,9 @@ enum store_status {
 enum store_open_flags {
 	STORE_READONLY = 1,	/* never write (read-only commands) */
 	STORE_CREATE = 2,	/* create the directory and databases */
-	STORE_LOOKUP = 4	/* the lookup process: never migrate */
+	STORE_LOOKUP = 4,	/* the lookup process: never migrate */
+	STORE_NOLOCK = 8	/* with READONLY: no lock.mdb (none exists, so
+				 * no writer runs); never creates one */
 };
 
 /* The indexes of what falls due, by time (see store.c). */
@@ -42,6 +44,7 @@ struct store_txn;
 
 struct store_info {
 	size_t domains, events, meta;
+	size_t replies;		/* domains Postfix gets a reply for (schema 2) */
 	size_t map_size, map_used;
 	unsigned schema;
 	unsigned max_readers, readers;
@@ -57,6 +60,7 @@ typedef int (*store_event_fn)(void *arg, uint64_t seq,
 
 int store_open(struct store **out, const char *dir, int flags, char *err,
     size_t errsz);
+int store_trusted(const char *dir, char *err, size_t errsz);
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
 

@@ -171,6 +171,37 @@ t_fuzz_fuzz_counters_SOURCES = t/fuzz/fuzz-counters.c $(FUZZ_COMMON) \
 t_fuzz_fuzz_counters_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 endif
 
+# --- json: the JSON reader (tlspin import --format starttls-everywhere) --
+FUZZ_TARGETS += json
+FUZZ_SRC_json = daemon/base/json.c
+check_PROGRAMS += t/fuzz/replay-json
+t_fuzz_replay_json_SOURCES = t/fuzz/fuzz-json.c $(REPLAY_COMMON)
+t_fuzz_replay_json_LDADD = daemon/libtlspin.a
+EXTRA_DIST += t/fuzz/json.dict t/fuzz/stelist.dict
+if ENABLE_FUZZING
+noinst_PROGRAMS += t/fuzz/fuzz-json
+t_fuzz_fuzz_json_SOURCES = t/fuzz/fuzz-json.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_json)
+t_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+endif
+
+# --- stelist: the STARTTLS Everywhere list, from tools/ -------------------
+FUZZ_TARGETS += stelist
+FUZZ_SRC_stelist = tools/stelist.c tools/stelist.h daemon/base/json.c \
+	daemon/base/key.c
+check_PROGRAMS += t/fuzz/replay-stelist
+t_fuzz_replay_stelist_SOURCES = t/fuzz/fuzz-stelist.c tools/stelist.c \
+	tools/stelist.h $(REPLAY_COMMON)
+t_fuzz_replay_stelist_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
+t_fuzz_replay_stelist_LDADD = daemon/libtlspin.a
+if ENABLE_FUZZING
+noinst_PROGRAMS += t/fuzz/fuzz-stelist
+t_fuzz_fuzz_stelist_SOURCES = t/fuzz/fuzz-stelist.c $(FUZZ_COMMON) \
+	$(FUZZ_SRC_stelist)
+t_fuzz_fuzz_stelist_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
+t_fuzz_fuzz_stelist_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+endif
+
 # --- make fuzz-smoke / fuzz-clean ------------------------------------------
 # FUZZ_SECONDS, FUZZ_CC, FUZZ_BUILDDIR and FUZZ_KEEP_GOING come from the
 # command line or the environment; smoke.sh has the defaults.

@@ -227,7 +227,7 @@ test_no_store(void)
 
 	snprintf(c.store, sizeof(c.store), "%s/data.mdb/sub", dir);
 	a = answer_new(&c);
-	tap_is_int(answer_open_store(a), 0, "a store that cannot open");
+	tap_is_int(answer_open_store(a, NULL, 0), 0, "a store that cannot open");
 	tap_ok(strstr(ask(a, "example.test"), ":TEMP tlspin: store "
 	    "unavailable,") != NULL, "is TEMP");
 	answer_free(a);
@@ -252,7 +252,7 @@ main(void)
 	pin("corrupt.test", "encrypt");
 	corrupt("corrupt.test");
 	a = answer_new(&cfg);
-	tap_ok(a != NULL && answer_open_store(a), "the store opens");
+	tap_ok(a != NULL && answer_open_store(a, NULL, 0), "the store opens");
 	test_lookups(a);
 	test_malformed(a);
 	answer_free(a);

@@ -53,6 +53,15 @@ test_good(void)
 	tap_is_int((long long)c.read_timeout, 5, "read_timeout 5s");
 	tap_is_int(c.postfix_compat, 309, "postfix_compat");
 	tap_is_int(c.debug, 1, "debug");
+	ok = parse(&c, "pidfile = /run/tlspind.pid\n"
+	    "log_file = /var/log/tlspind.log\n", err, sizeof(err));
+	tap_ok(ok && strcmp(c.pidfile, "/run/tlspind.pid") == 0 &&
+	    strcmp(c.log_file, "/var/log/tlspind.log") == 0,
+	    "pidfile and log_file%s%s", ok ? "" : ": ", err);
+	ok = parse(&c, "log_file = /var/log/x\nlog_file =\n", err,
+	    sizeof(err));
+	tap_ok(ok && c.log_file[0] == '\0', "an empty log_file unsets it "
+	    "(-o log_file= over the file)");
 	ok = parse(&c, "mode = observe\nmode = enforce", err, sizeof(err));
 	tap_ok(ok && c.mode == MODE_ENFORCE, "later setting wins; no final "
 	    "newline needed");
@@ -92,6 +101,9 @@ test_bad(void)
 	    "enforce or observe");
 	bad("store\n", "line 1: expected \"key = value\"");
 	bad("store =\n", "store = : value is empty");
+	bad("pidfile = run/tlspind.pid\n", "pidfile = run/tlspind.pid: "
+	    "expected an absolute path");
+	bad("log_file = tlspind.log\n", "expected an absolute path");
 	bad("= x\n", "missing or overlong setting name");
 	bad("listen = tcp:1.2.3.4:5\n", "expected unix:PATH or inet:HOST:PORT");
 	bad("listen = inet:127.0.0.1:0\n", "port from 1 to 65535");
