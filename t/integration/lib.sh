@@ -20,6 +20,7 @@ mkdir -p "$PFCONF"
 : > "$PFCONF/main.cf"	# postmap needs a main.cf, nothing in it
 DAEMON_PID=
 NOTIFY_PID=
+NOTIFY_LOG=
 # tlspind refuses to run as root unless told to: tests run as root in CI
 AS_ROOT=
 [ "$(id -u)" -eq 0 ] && AS_ROOT="-o user=root"
@@ -95,6 +96,7 @@ wait_for() {
 # notify_listen FILE: collect sd_notify datagrams into FILE.
 notify_listen() {
 	NOTIFY=$T/notify.sock
+	NOTIFY_LOG=$1
 	: > "$1"
 	socat -u UNIX-RECV:"$NOTIFY" OPEN:"$1",append &
 	NOTIFY_PID=$!
@@ -120,6 +122,11 @@ stop_daemon() {
 	wait "$DAEMON_PID"
 	DAEMON_STATUS=$?
 	DAEMON_PID=
+	# a daemon that said READY=1 and stopped cleanly said STOPPING=1 on
+	# its way out: let the listener write it down before it goes
+	if [ "$DAEMON_STATUS" -eq 0 ] && grep -q READY=1 "$NOTIFY_LOG" 2>/dev/null; then
+		wait_for grep -q STOPPING=1 "$NOTIFY_LOG" >/dev/null
+	fi
 	kill "$NOTIFY_PID" 2>/dev/null
 	wait "$NOTIFY_PID" 2>/dev/null
 	NOTIFY_PID=
