@@ -37,11 +37,13 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "caps.h"
 #include "config.h"
 #include "counters.h"
 #include "hints.h"
 #include "log.h"
 #include "learnd.h"
+#include "prober.h"
 #include "server.h"
 
 #define TLSPIND_OVERRIDES_MAX (CONFIG_LISTEN_MAX + 8)
@@ -65,6 +67,7 @@ struct tlspind {
 	struct learnd *ld;	/* the learner child process */
 	struct hints_forward *hf;	/* lookups, on their way to it */
 	int ready_fd;		/* pipe to the waiting parent, or -1 */
+	int launcher;		/* channel to the probe launcher, or -1 */
 };
 
 static void
@@ -430,10 +433,11 @@ tlspind_restart_only(const struct config *old, const struct config *new)
 	    memcmp(old->listen, new->listen, sizeof(old->listen)) != 0 ||
 	    old->unix_mode != new->unix_mode ||
 	    strcmp(old->unix_group, new->unix_group) != 0 ||
-	    strcmp(old->user, new->user) != 0)
-		log_warn("store, listen, unix_mode, unix_group or user "
-		    "changed: restart tlspind to apply them (kept the "
-		    "running ones)");
+	    strcmp(old->user, new->user) != 0 ||
+	    strcmp(old->probe_user, new->probe_user) != 0)
+		log_warn("store, listen, unix_mode, unix_group, user or "
+		    "probe_user changed: restart tlspind to apply them (kept "
+		    "the running ones)");
 }
 
 /* SIGHUP: reload the settings, keeping the old ones if the file is bad. */
@@ -535,7 +539,7 @@ tlspind_wire(struct tlspind *d)
 	};
 
 	d->hf = hints_forward_new();
-	d->ld = learnd_new(d->ev, &d->cfg, tlspind_on_learner, d);
+	d->ld = learnd_new(d->ev, &d->cfg, d->launcher, tlspind_on_learner, d);
 	if (d->hf == NULL || d->ld == NULL)
 		return 0;
 	server_set_lookup_hook(d->srv, &hook);
@@ -605,6 +609,8 @@ main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX + 64];
 	int check = 0, rc;
 
+	/* CAP_SETGID (tlspind.service) waits, unusable, for the launcher */
+	caps_park();
 	if (d == NULL)
 		return 1;
 	d->config_file = TLSPIN_CONFIG_FILE;
@@ -625,6 +631,9 @@ main(int argc, char **argv)
 	log_set_debug(d->cfg.debug);
 	if (d->ready_fd == -1)
 		tlspind_daemonize(d);
+	/* before any socket, the store or a change of user: see prober.c */
+	d->launcher = prober_launcher_start(&d->cfg);
+	caps_drop();
 	if (!tlspind_start(d, err, sizeof(err))) {
 		log_err("%s", err);
 		tlspind_report(d, err);
