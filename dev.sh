@@ -7,8 +7,9 @@
 #   ./dev.sh test   install test dependencies and run every test: make check
 #                   (hardened -O2 -D_FORTIFY_SOURCE=3 -Werror build), make
 #                   check again under ASan+UBSan, make distcheck, the
-#                   end-to-end suite with a real Postfix (root), and a fuzz
-#                   smoke run.
+#                   end-to-end suite with a real Postfix (root), the units
+#                   under a real systemd in a Debian 12 container (root),
+#                   and a fuzz smoke run.
 #
 # Dependencies are installed with apt-get (as root, or through sudo).
 set -eu
@@ -16,7 +17,7 @@ top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev libpsl-dev"
-TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base publicsuffix mandoc"
+TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base publicsuffix mandoc systemd-container debootstrap zstd"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -131,6 +132,13 @@ test_all() {
 		E2E_REQUIRE=1 make -C build-check check-e2e
 	else
 		make -C build-check check-e2e
+	fi
+	phase "real systemd: the units in a Debian 12 container"
+	# as root (CI) it must run: not being able to is a failure
+	if [ "$(id -u)" -eq 0 ]; then
+		SYSTEMD_REQUIRE=1 make -C build-check check-systemd
+	else
+		make -C build-check check-systemd
 	fi
 	phase "fuzz smoke"
 	make -C build-check fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
