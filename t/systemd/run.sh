@@ -33,8 +33,9 @@
 #	  - the watchdog: pets are seen, and a stopped tlspind is restarted;
 #	  - a stop ends every process of the service cleanly.
 #	Prints TAP and the time each phase took. The container is powered off
-#	and the work directory removed at the end, whatever happened (kept on
-#	failure, or with SD_KEEP=1, apart from the container).
+#	and the work directory removed at the end, whatever happened (the
+#	directory is kept when a check or the harness failed, or with
+#	SD_KEEP=1).
 #
 #	Exit status: 0 all passed, 1 a check failed, 77 cannot run here (not
 #	root, no systemd-nspawn or debootstrap), 99 the harness failed. With
@@ -60,7 +61,6 @@ abs_top_builddir=${abs_top_builddir:-$abs_top_srcdir}
 
 SD_EXPOSURE_MAX=2.0	# systemd-analyze security, at most
 SOCK=/var/spool/postfix/private/tlspin
-CONF=/etc/tlspin/tlspin.conf
 
 # ------------------------------------------------------------- can it run
 
@@ -406,8 +406,8 @@ sd_exit() {
 	local rc=$?
 	trap - EXIT INT TERM
 	sd_stop
-	if [ "${SD_KEEP:-0}" = 1 ] || { [ "$rc" != 0 ] && [ "$rc" != 77 ]; } ||
-	    [ "$SD_FAILED" != 0 ]; then
+	# kept for a look when something failed (not when interrupted)
+	if [ "${SD_KEEP:-0}" = 1 ] || [ "$rc" = 99 ] || [ "$SD_FAILED" != 0 ]; then
 		[ -n "${SD_WORK-}" ] && echo "# work directory kept: $SD_WORK"
 	else
 		sd_cleanup_work
