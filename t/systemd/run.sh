@@ -31,6 +31,7 @@
 #	    and the mail is held, then handled by the pin once the file is
 #	    fixed, when "systemctl restart" works at once;
 #	  - the watchdog: pets are seen, and a stopped tlspind is restarted;
+#	  - with probe = no, PrivateNetwork=yes (as the unit suggests) works;
 #	  - a stop ends every process of the service cleanly.
 #	Prints TAP and the time each phase took. The container is powered off
 #	and the work directory removed at the end, whatever happened (the
@@ -383,6 +384,26 @@ check_watchdog() {
 	sd_in systemctl restart tlspind.service
 }
 
+# What the unit's comment says of probe = no: with PrivateNetwork=yes
+# added, tlspind answers on the socket systemd passes and learns from the
+# journal.
+check_private_network() {
+	local lines
+	sd_inside setting probe no
+	sd_dropin zz-test-nonet "PrivateNetwork=yes"
+	sd_in systemctl restart tlspind.service
+	sd_is "$?/$(sd_query pinned.test)" "0/0:encrypt" \
+		"probe = no and PrivateNetwork=yes: tlspind starts and answers"
+	mapfile -t lines < <(journal_lines nonet.test 3)
+	sd_inside journal-as postfix postfix/smtp "${lines[@]}"
+	sd_wait "$SD_TIMEOUT" "tlspind to pin nonet.test" \
+		sd_query_is nonet.test "0:encrypt"
+	sd_ok $? "... and learns from the journal"
+	sd_dropin zz-test-nonet ""
+	sd_inside setting probe yes
+	sd_in systemctl restart tlspind.service
+}
+
 # A stop ends tlspind, its learner, the probe launcher and the probes
 # without a probe replaced or anything killed, and leaves the socket.
 check_stop() {
@@ -444,7 +465,7 @@ sd_in systemctl restart tlspind.service >/dev/null 2>&1
 
 t=$(sd_ms)
 for c in socket activation notify security privileges postfix learning \
-    reload crash_loop watchdog stop; do
+    reload crash_loop watchdog private_network stop; do
 	tc=$(sd_ms)
 	"check_$c"
 	echo "# $c: $(sd_secs "$tc") s"
