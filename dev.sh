@@ -7,10 +7,11 @@
 #   ./dev.sh test   install test dependencies and run every test: make check
 #                   (hardened -O2 -D_FORTIFY_SOURCE=3 -Werror build), make
 #                   check again under ASan+UBSan, make distcheck, the
-#                   end-to-end suite with a real Postfix (root), a fuzz
-#                   smoke run, and the Debian package: built, checked with
-#                   lintian, installed, upgraded and purged (t/deb/deb.t,
-#                   root).
+#                   end-to-end suite with a real Postfix (root), the Debian
+#                   package: built, checked with lintian, installed,
+#                   upgraded and purged (t/deb/deb.t, root), that package
+#                   under a real systemd in a Debian 12 container (root),
+#                   and a fuzz smoke run.
 #   ./dev.sh deb    build the Debian package from a make dist tarball in
 #                   build-deb/, check it with lintian, print its path; the
 #                   newest is also build-deb/tlspin.deb.
@@ -23,7 +24,7 @@ cd "$top"
 BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev libpsl-dev"
 # dpkg-buildpackage (dpkg-dev), dh and dh_autoreconf come with debhelper
 DEB_DEPS="debhelper lintian"
-TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base publicsuffix mandoc"
+TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base publicsuffix mandoc systemd-container debootstrap zstd"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -188,8 +189,6 @@ test_all() {
 	else
 		make -C build-check check-e2e
 	fi
-	phase "fuzz smoke"
-	make -C build-check fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 	phase "Debian package: build, lintian, install, upgrade, purge"
 	deb=$(deb_build)
 	echo "built $deb (also build-deb/tlspin.deb)"
@@ -199,6 +198,15 @@ test_all() {
 	else
 		sh t/runner.sh t/deb/deb.t "$deb"
 	fi
+	phase "real systemd: the package and its units in a Debian 12 container"
+	# as root (CI) it must run: not being able to is a failure
+	if [ "$(id -u)" -eq 0 ]; then
+		SYSTEMD_REQUIRE=1 make -C build-check check-systemd
+	else
+		make -C build-check check-systemd
+	fi
+	phase "fuzz smoke"
+	make -C build-check fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 	phase "dev.sh test: all suites passed"
 }
 

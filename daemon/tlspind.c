@@ -47,11 +47,13 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "caps.h"
 #include "config.h"
 #include "counters.h"
 #include "hints.h"
 #include "log.h"
 #include "learnd.h"
+#include "prober.h"
 #include "server.h"
 #include "store.h"
 
@@ -78,6 +80,7 @@ struct tlspind {
 	int ready_fd;		/* pipe to the waiting parent, or -1 */
 	int pid_fd;		/* the pidfile, once claimed, or -1 */
 	char pidfile[4096];	/* its path (pidfile at start) */
+	int launcher;		/* channel to the probe launcher, or -1 */
 };
 
 /* The starting process's exit status when the daemon runs without a
@@ -600,10 +603,11 @@ tlspind_restart_only(const struct config *old, const struct config *new)
 	    old->unix_mode != new->unix_mode ||
 	    strcmp(old->unix_group, new->unix_group) != 0 ||
 	    strcmp(old->user, new->user) != 0 ||
-	    strcmp(old->pidfile, new->pidfile) != 0)
-		log_warn("store, listen, unix_mode, unix_group, user or "
-		    "pidfile changed: restart tlspind to apply them (kept the "
-		    "running ones)");
+	    strcmp(old->pidfile, new->pidfile) != 0 ||
+	    strcmp(old->probe_user, new->probe_user) != 0)
+		log_warn("store, listen, unix_mode, unix_group, user, pidfile "
+		    "or probe_user changed: restart tlspind to apply them "
+		    "(kept the running ones)");
 }
 
 /*
@@ -733,7 +737,7 @@ tlspind_wire(struct tlspind *d)
 	};
 
 	d->hf = hints_forward_new();
-	d->ld = learnd_new(d->ev, &d->cfg, tlspind_on_learner, d);
+	d->ld = learnd_new(d->ev, &d->cfg, d->launcher, tlspind_on_learner, d);
 	if (d->hf == NULL || d->ld == NULL)
 		return 0;
 	server_set_lookup_hook(d->srv, &hook);
@@ -957,6 +961,8 @@ main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX + 64], warn[STORE_ERR_MAX + 80];
 	int check = 0, rc;
 
+	/* CAP_SETGID (tlspind.service) waits, unusable, for the launcher */
+	caps_park();
 	if (d == NULL)
 		return 1;
 	d->config_file = TLSPIN_CONFIG_FILE;
@@ -983,6 +989,9 @@ main(int argc, char **argv)
 	}
 	if (d->ready_fd == -1)
 		tlspind_daemonize(d);
+	/* before any socket, the store or a change of user: see prober.c */
+	d->launcher = prober_launcher_start(&d->cfg);
+	caps_drop();
 	warn[0] = '\0';
 	if (!tlspind_start(d, err, sizeof(err), warn, sizeof(warn)) ||
 	    !tlspind_pidfile_write(d, err, sizeof(err)))

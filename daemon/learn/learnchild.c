@@ -4,13 +4,14 @@
  * SYNOPSIS
  *	#include "learnchild.h"
  *
- *	void learnchild_main(cfg, hint_fd)
+ *	void learnchild_main(cfg, hint_fd, launcher)
  * DESCRIPTION
  *	The whole life of the learner child that learnd.c forks, from fork
  *	to _exit: it never returns. It has its own LMDB handle; LMDB's MVCC
  *	lets its write transactions run beside the lookups' reads. hint_fd
  *	is its end of the hint channel: the (pid, time, key) of each lookup
- *	tlspind answered (hints.c), kept for the delivery lines to come.
+ *	tlspind answered (hints.c), kept for the delivery lines to come;
+ *	launcher is tlspind's channel to the probe launcher (-1: none).
  *
  *	The child follows log_source: the journal (sd-journal, trusting only
  *	entries written by Postfix's smtp(8)) or a file followed across
@@ -24,8 +25,9 @@
  *	child: the parent's restart, with its backoff, is the retry.
  *	Every LEARNCHILD_EXPIRE_EVERY, and once at its start, it sweeps the
  *	store (learner_expire: pins past their expiry become expired, idle
- *	evidence goes). SIGTERM commits and exits. It starts and feeds the
- *	probers (prober.c) that probe domains the learner asks about.
+ *	evidence goes). SIGTERM commits and exits. It asks the probe
+ *	launcher for probers (prober.c) and feeds them the domains the
+ *	learner asks about.
  *
  *	One learner per store: two tlspind on one store and one log would
  *	count every delivery twice. Before it reads a line the child takes
@@ -73,7 +75,6 @@
 #define LEARNCHILD_BAD_ENTRIES 1000	/* unreadable entries in a row */
 #define LEARNCHILD_NICE 10	/* the learner's CPU priority (nice) */
 #define LEARNCHILD_PROBE_QUEUE 256	/* domains waiting for a probe */
-#define LEARNCHILD_PROBERS_MAX 16
 #define LEARNCHILD_EVENTS 65536	/* bytes of transitions per commit */
 #define LEARNCHILD_LOCK "learner.lock"	/* in the store directory */
 #define LEARNCHILD_LOCK_RETRY (2 * USEC)	/* another learner holds it */
@@ -100,12 +101,12 @@ struct learnchild {
 	uint64_t future_said;	/* monotonic usec of the last report */
 	unsigned char hbuf[HINTS_WIRE_MAX];
 	/* probes: requests wait in queue, at most nprobers in flight */
-	int probe_fd[2];	/* ours, the probers' (kept to restart one) */
+	int launcher;		/* the probe launcher (prober.c), or -1 */
+	int probe_fd;		/* ours of the socket pair the probers share */
 	unsigned nprobers;
-	pid_t probers[LEARNCHILD_PROBERS_MAX];
 	char (*queue)[KEY_MAX + 1];
 	unsigned queued;
-	char inflight[LEARNCHILD_PROBERS_MAX][KEY_MAX + 1];
+	char inflight[PROBER_POOL_MAX][KEY_MAX + 1];
 	unsigned ninflight;
 	unsigned char pbuf[PROBER_MSG_MAX];
 	int lock_fd;		/* LEARNCHILD_LOCK, flocked: we learn */
@@ -479,7 +480,7 @@ static void
 learnchild_probe_dispatch(struct learnchild *k)
 {
 	while (k->queued > 0 && k->ninflight < k->nprobers) {
-		if (send(k->probe_fd[0], k->queue[0], strlen(k->queue[0]),
+		if (send(k->probe_fd, k->queue[0], strlen(k->queue[0]),
 		    MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			return;	/* full: the next result makes room */
 		memcpy(k->inflight[k->ninflight++], k->queue[0], KEY_MAX + 1);
@@ -524,6 +525,21 @@ learnchild_probe_done(struct learnchild *k, const char *domain)
 		}
 }
 
+/*
+ * The probers are gone for good (the launcher refused them, or every one
+ * of them exited on an error): the learner goes on without probes.
+ */
+static void
+learnchild_probers_gone(struct learnchild *k, sd_event_source *s)
+{
+	log_err("probe: the probe processes are gone; this learner probes "
+	    "nothing more (the next reload or restart starts new ones)");
+	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	k->nprobers = 0;
+	k->ninflight = 0;
+	k->queued = 0;
+}
+
 /* Results from the probers: into the records, committed at once. */
 static int
 learnchild_on_probe_result(sd_event_source *s, int fd, uint32_t revents,
@@ -536,6 +552,10 @@ learnchild_on_probe_result(sd_event_source *s, int fd, uint32_t revents,
 	ssize_t n;
 
 	while ((n = recv(fd, k->pbuf, sizeof(k->pbuf), MSG_DONTWAIT)) > 0) {
+		if (prober_is_lost(k->pbuf, (size_t)n)) {
+			k->ninflight = 0;	/* a lost request is asked again later */
+			continue;
+		}
 		if (!prober_result_decode(k->pbuf, (size_t)n, domain, &pr,
 		    &why)) {
 			log_warn("probe: %s; ignored", why);
@@ -550,48 +570,28 @@ learnchild_on_probe_result(sd_event_source *s, int fd, uint32_t revents,
 		}
 		k->uncommitted++;
 	}
+	if (n == 0)
+		learnchild_probers_gone(k, s);
 	learnchild_commit(k);
 	learnchild_probe_dispatch(k);
 	return 0;
 }
 
-/* A prober was killed (a bug, the OOM killer): start another. */
-static int
-learnchild_on_prober_exit(sd_event_source *s, const siginfo_t *si, void *arg)
-{
-	struct learnchild *k = arg;
-	unsigned i;
-
-	for (i = 0; i < k->nprobers && k->probers[i] != si->si_pid; i++)
-		;
-	log_warn("probe: prober (pid %d) %s %d; starting another",
-	    (int)si->si_pid, si->si_code == CLD_EXITED ? "exited with status" :
-	    "was killed by signal", si->si_status);
-	k->ninflight = 0;	/* a lost request is asked again later */
-	/* an exit is deliberate (no probe_user, no memory): not again */
-	if (si->si_code != CLD_EXITED && i < k->nprobers &&
-	    (k->probers[i] = prober_respawn(k->cfg,
-	    k->probe_fd)) > 0)
-		(void)sd_event_add_child(k->ev, NULL, k->probers[i], WEXITED,
-		    learnchild_on_prober_exit, k);
-	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	return 0;
-}
-
-/* Start the probers before the store is open: they never hold it. */
+/* Probers from the launcher: its children, not ours, so they never held
+ * the store, the log or our groups. */
 static void
 learnchild_probers_start(struct learnchild *k)
 {
 	unsigned n = k->cfg->probe_concurrency;
 
-	k->probe_fd[0] = k->probe_fd[1] = -1;
+	k->probe_fd = -1;
 	if (!k->cfg->probe)
 		return;
-	if (n > LEARNCHILD_PROBERS_MAX)
-		n = LEARNCHILD_PROBERS_MAX;
+	if (n > PROBER_POOL_MAX)
+		n = PROBER_POOL_MAX;
 	k->queue = calloc(LEARNCHILD_PROBE_QUEUE, sizeof(*k->queue));
-	if (k->queue == NULL || !prober_spawn(k->cfg, n, k->probers,
-	    k->probe_fd))
+	if (k->queue == NULL || !prober_spawn(k->launcher, k->cfg, n,
+	    &k->probe_fd))
 		return;
 	k->nprobers = n;
 }
@@ -600,16 +600,10 @@ learnchild_probers_start(struct learnchild *k)
 static int
 learnchild_probers_watch(struct learnchild *k)
 {
-	unsigned i;
-
 	if (k->nprobers == 0)
 		return 1;
 	learner_set_probe_fn(k->l, learnchild_on_probe_wanted, k);
-	for (i = 0; i < k->nprobers; i++)
-		if (k->probers[i] > 0)
-			(void)sd_event_add_child(k->ev, NULL, k->probers[i],
-			    WEXITED, learnchild_on_prober_exit, k);
-	return sd_event_add_io(k->ev, NULL, k->probe_fd[0], EPOLLIN,
+	return sd_event_add_io(k->ev, NULL, k->probe_fd, EPOLLIN,
 	    learnchild_on_probe_result, k) >= 0;
 }
 
@@ -753,14 +747,18 @@ learnchild_setup(struct learnchild *k)
 
 /* The child: only the hint socket and stdio stay open. Never returns. */
 void
-learnchild_main(const struct config *cfg, int hint_fd)
+learnchild_main(const struct config *cfg, int hint_fd, int launcher)
 {
 	struct learnchild *k = calloc(1, sizeof(*k));
-	int rc = 1;
+	int rc = 1, h, l = -1;
 
-	if (dup2(hint_fd, 3) < 0)
+	/* the hint channel as 3, the launcher's as 4, nothing else */
+	h = fcntl(hint_fd, F_DUPFD_CLOEXEC, 10);
+	if (launcher >= 0)
+		l = fcntl(launcher, F_DUPFD_CLOEXEC, 10);
+	if (h < 0 || dup2(h, 3) < 0 || (l >= 0 && dup2(l, 4) < 0))
 		_exit(1);
-	(void)close_range(4, ~0U, 0);
+	(void)close_range(l >= 0 ? 5 : 4, ~0U, 0);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	(void)prctl(PR_SET_NAME, "tlspind-learn");
 	/* background work: on a busy machine the lookups get the CPU first */
@@ -773,6 +771,7 @@ learnchild_main(const struct config *cfg, int hint_fd)
 	if (k != NULL) {
 		k->cfg = cfg;
 		k->hint_fd = 3;
+		k->launcher = l >= 0 ? 4 : -1;
 		k->lock_fd = -1;
 		learnchild_probers_start(k);
 		if (learnchild_setup(k))

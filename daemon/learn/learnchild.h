@@ -4,7 +4,7 @@
 
 #include "config.h"
 
-void learnchild_main(const struct config *cfg, int hint_fd)
+void learnchild_main(const struct config *cfg, int hint_fd, int launcher)
     __attribute__((noreturn));
 
 #endif

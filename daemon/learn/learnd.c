@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "learnd.h"
  *
- *	struct learnd *learnd_new(ev, cfg, channel, arg)
+ *	struct learnd *learnd_new(ev, cfg, launcher, channel, arg)
  *	void learnd_start(ld)
  *	void learnd_reload(ld, cfg)
  *	void learnd_free(ld)
@@ -47,6 +47,7 @@
 struct learnd {
 	sd_event *ev;
 	learnd_channel_fn *channel;	/* told of each new hint channel */
+	int launcher;		/* the probe launcher's channel, or -1 */
 	void *channel_arg;
 	struct config cfg;
 	pid_t pid;		/* the child; 0 when none runs */
@@ -110,7 +111,7 @@ learnd_spawn(struct learnd *ld)
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		learnchild_main(&ld->cfg, sv[1]);
+		learnchild_main(&ld->cfg, sv[1], ld->launcher);
 	}
 	close(sv[1]);
 	if (pid < 0) {
@@ -131,8 +132,8 @@ learnd_spawn(struct learnd *ld)
 }
 
 struct learnd *
-learnd_new(sd_event *ev, const struct config *cfg, learnd_channel_fn *channel,
-    void *arg)
+learnd_new(sd_event *ev, const struct config *cfg, int launcher,
+    learnd_channel_fn *channel, void *arg)
 {
 	struct learnd *ld = calloc(1, sizeof(*ld));
 
@@ -140,6 +141,7 @@ learnd_new(sd_event *ev, const struct config *cfg, learnd_channel_fn *channel,
 		return NULL;
 	ld->ev = ev;
 	ld->channel = channel;
+	ld->launcher = launcher;
 	ld->channel_arg = arg;
 	ld->cfg = *cfg;
 	ld->hint_fd = -1;

@@ -13,7 +13,7 @@ struct learnd;
 typedef void learnd_channel_fn(void *arg, int fd);
 
 struct learnd *learnd_new(sd_event *ev, const struct config *cfg,
-    learnd_channel_fn *channel, void *arg);
+    int launcher, learnd_channel_fn *channel, void *arg);
 void learnd_start(struct learnd *ld);
 void learnd_reload(struct learnd *ld, const struct config *cfg);
 void learnd_free(struct learnd *ld);

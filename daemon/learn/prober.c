@@ -4,21 +4,38 @@
  * SYNOPSIS
  *	#include "prober.h"
  *
- *	int prober_spawn(cfg, n, pids, fd)
+ *	int prober_launcher_start(cfg)
+ *	int prober_spawn(launcher, cfg, n, fd)
+ *	int prober_is_lost(buf, len)
  *	void prober_summarize(result, now, pr)
  *	size_t prober_result_encode(domain, pr, buf, bufsz)
  *	int prober_result_decode(buf, len, domain, pr, err)
  * DESCRIPTION
  *	A probe talks to servers on the Internet, so it runs where it can do
- *	the least harm: prober_spawn() forks n processes (the learner does
- *	this before it opens the store, so they never hold the store's
- *	writer) that share one end of a SOCK_SEQPACKET socket pair. Each
- *	takes one request at a time (a domain name), runs probe_run(), and
- *	sends back one message. A prober started as root drops to
- *	probe_user (nobody) with no supplementary groups first; every prober
- *	then limits itself (64 MB of heap, 32 descriptors, no core file, no
- *	new privileges) and dies with its parent.
+ *	the least harm, in processes that come from the probe launcher
+ *	(tlspind-probes): tlspind forks it with prober_launcher_start() as
+ *	soon as it has read its config, before it opens a socket or the
+ *	store and before it gives up root or its capability, so the launcher
+ *	holds none of them. The launcher then gives up what the probes must
+ *	not have: started as root it becomes probe_user (nobody) with that
+ *	user's group only; started as another user (tlspin, under the unit)
+ *	it gives up the supplementary groups the learner reads the log with
+ *	(systemd-journal, adm), with the CAP_SETGID the unit grants for that
+ *	(caps.c), and then every capability. Everything it forks later
+ *	inherits that.
  *
+ *	A learner asks it for probers with prober_spawn(): the probe
+ *	settings of the learner's config and, passed with SCM_RIGHTS, one end
+ *	of a new SOCK_SEQPACKET socket pair. The launcher forks n probers
+ *	that share that end; each takes one request at a time (a domain
+ *	name), runs probe_run() and sends back one message. Every prober
+ *	limits itself (64 MB of heap, 32 descriptors, no core file, no new
+ *	privileges) and ends when the learner closes its end (a reload, a
+ *	stop, a learner that died). The launcher starts another prober for
+ *	one that was killed, and tells the learner that a prober's request
+ *	in flight was lost with a one-byte message (prober_is_lost()), so it
+ *	asks again later. The launcher ends with tlspind.
+
  *	prober_summarize() reduces a probe_result to what the state machine
  *	needs (struct learn_probe: verdict, MX names, those proved, a note).
  *	The message is: version (1), time (8), verdict (1), dnssec (1), then
@@ -31,6 +48,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,12 +56,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dnsmsg.h"
 #include "bytes.h"
+#include "caps.h"
 #include "log.h"
 #include "prober.h"
 
@@ -174,26 +195,45 @@ prober_summarize(const struct probe_result *res, uint64_t now,
 
 /* ------------------------------------------------------------ processes */
 
-/* The probe's settings from tlspin.conf. */
-static void
-prober_opts(const struct config *cfg, struct probe_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->proto = PROBE_SMTP;
-	o->port = cfg->probe_port;
-	o->timeout_ms = (unsigned)cfg->probe_timeout * 1000;
-	o->cafile = cfg->probe_cafile[0] ? cfg->probe_cafile : NULL;
-	o->resolver = cfg->probe_resolver[0] ? cfg->probe_resolver : NULL;
-}
 
-/* Root has no business talking to the Internet: become probe_user. */
+#define PROBER_LOST 0xff	/* one byte from the launcher: a prober ended */
+#define PROBER_POOLS_MAX 8	/* learners whose probers run at once */
+#define PROBER_REQ_MAX (2 + 2 + 8 + 2 + 4096 + 2 + 64)
+
+/* A learner's probers: their settings, their end of its socket pair. */
+struct prober_pool {
+	int fd;			/* -1: a free slot */
+	unsigned n;		/* probers asked for */
+	pid_t pids[PROBER_POOL_MAX];	/* 0: not running */
+	char cafile[4096], resolver[64];
+	struct probe_opts o;
+};
+
+struct prober_launcher {
+	int chan;		/* requests from tlspind's learners */
+	int sig;		/* signalfd: SIGCHLD */
+	int usable;		/* 0: probers cannot be made safe */
+	struct prober_pool pools[PROBER_POOLS_MAX];
+};
+
+/*
+ * Root has no business talking to the Internet: become probe_user, with
+ * its group only. Any other user gives up its supplementary groups (the
+ * systemd-journal and adm groups the learner reads the log with) if it
+ * can, and says so if it cannot. No capability is left either way.
+ */
 static int
 prober_drop(const struct config *cfg)
 {
 	struct passwd *pw;
+	char err[600];
 
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		if (!caps_clear_groups(err, sizeof(err)))
+			log_warn("probe: the probe processes keep the "
+			    "supplementary groups %s", err);
 		return 1;
+	}
 	pw = getpwnam(cfg->probe_user);
 	if (pw == NULL || pw->pw_uid == 0) {
 		log_err("probe: probe_user = %s: %s; probes stay off",
@@ -230,25 +270,20 @@ prober_limit(void)
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-/* One worker: requests in, results out, until the learner goes. */
+/* One prober: requests in, results out, until the learner goes. */
 static void
-prober_main(const struct config *cfg, int fd)
+prober_main(const struct probe_opts *o, int fd)
 {
 	struct probe_result *res = malloc(sizeof(*res));
 	struct learn_probe pr;
-	struct probe_opts o;
 	unsigned char out[PROBER_MSG_MAX];
 	char domain[KEY_MAX + 1];
 	ssize_t n;
 	size_t m;
 
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	(void)prctl(PR_SET_NAME, "tlspind-probe");
-	signal(SIGPIPE, SIG_IGN);
-	if (res == NULL || !prober_drop(cfg))
+	if (res == NULL)
 		_exit(1);
 	prober_limit();
-	prober_opts(cfg, &o);
 	for (;;) {
 		n = recv(fd, domain, sizeof(domain) - 1, 0);
 		if (n <= 0) {
@@ -257,7 +292,7 @@ prober_main(const struct config *cfg, int fd)
 			_exit(0);	/* the learner closed its end */
 		}
 		domain[n] = '\0';
-		(void)probe_run(domain, &o, res);	/* r->error says why not */
+		(void)probe_run(domain, o, res);	/* r->error says why not */
 		probe_judge(res, (int64_t)time(NULL));
 		prober_summarize(res, (uint64_t)time(NULL), &pr);
 		m = prober_result_encode(domain, &pr, out, sizeof(out));
@@ -266,58 +301,330 @@ prober_main(const struct config *cfg, int fd)
 	}
 }
 
-/*
- * Fork n probers sharing one end of a socket pair: fd[0] is ours (to
- * send requests and read results), fd[1] theirs. Their pids go to
- * pids[]. 0 (logged) on failure.
- */
-int
-prober_spawn(const struct config *cfg, unsigned n, pid_t *pids, int fd[2])
+/* The request for a pool: the settings of the learner's config. */
+static size_t
+prober_request_encode(const struct config *cfg, unsigned n,
+    unsigned char *buf, size_t bufsz)
 {
-	int sv[2];
+	struct bytes_writer w;
+
+	bytes_writer_init(&w, buf, bufsz);
+	bytes_put_u8(&w, PROBER_VERSION);
+	bytes_put_u8(&w, (uint8_t)n);
+	bytes_put_u16(&w, (uint16_t)cfg->probe_port);
+	bytes_put_u64(&w, cfg->probe_timeout);
+	bytes_put_str(&w, cfg->probe_cafile, strlen(cfg->probe_cafile));
+	bytes_put_str(&w, cfg->probe_resolver, strlen(cfg->probe_resolver));
+	return bytes_written(&w);
+}
+
+static int
+prober_request_decode(const unsigned char *buf, size_t len,
+    struct prober_pool *p)
+{
+	struct bytes_reader r;
+	uint64_t timeout;
+
+	bytes_reader_init(&r, buf, len);
+	memset(&p->o, 0, sizeof(p->o));
+	if (bytes_get_u8(&r) != PROBER_VERSION)
+		return 0;
+	p->n = bytes_get_u8(&r);
+	p->o.proto = PROBE_SMTP;
+	p->o.port = bytes_get_u16(&r);
+	timeout = bytes_get_u64(&r);
+	bytes_get_str(&r, p->cafile, sizeof(p->cafile) - 1);
+	bytes_get_str(&r, p->resolver, sizeof(p->resolver) - 1);
+	if (!bytes_end(&r) || p->n == 0 || p->n > PROBER_POOL_MAX ||
+	    timeout == 0 || timeout > 3600)
+		return 0;
+	p->o.timeout_ms = (unsigned)timeout * 1000;
+	p->o.cafile = p->cafile[0] ? p->cafile : NULL;
+	p->o.resolver = p->resolver[0] ? p->resolver : NULL;
+	return 1;
+}
+
+/* The launcher forks prober i of pool p; 0 (logged) if it cannot. */
+static int
+prober_fork(struct prober_pool *p, unsigned i)
+{
+	sigset_t ss;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_err("probe: fork: %s", strerror(errno));
+		p->pids[i] = 0;
+		return 0;
+	}
+	if (pid > 0) {
+		p->pids[i] = pid;
+		return 1;
+	}
+	/* only its learner's socket: not the launcher's, not other pools' */
+	if (dup2(p->fd, 3) < 0)
+		_exit(1);
+	(void)close_range(4, ~0U, 0);
+	sigemptyset(&ss);
+	(void)sigprocmask(SIG_SETMASK, &ss, NULL);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	(void)prctl(PR_SET_NAME, "tlspind-probe");
+	prober_main(&p->o, 3);
+	_exit(0);
+}
+
+/* A pool whose probers are all gone is closed. */
+static void
+prober_pool_end_if_idle(struct prober_pool *p)
+{
 	unsigned i;
 
+	for (i = 0; i < p->n; i++)
+		if (p->pids[i] > 0)
+			return;
+	close(p->fd);
+	p->fd = -1;
+}
+
+/* A learner asks for probers: a request and its end of a socket pair. */
+static void
+prober_launcher_request(struct prober_launcher *pl)
+{
+	unsigned char buf[PROBER_REQ_MAX];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *c;
+	struct prober_pool *p = NULL;
+	ssize_t n;
+	int fd = -1;
+	unsigned i;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof(ctl.b);
+	n = recvmsg(pl->chan, &mh, MSG_CMSG_CLOEXEC);
+	if (n == 0)
+		_exit(0);	/* tlspind is gone */
+	if (n < 0)
+		return;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	for (i = 0; i < PROBER_POOLS_MAX && p == NULL; i++)
+		if (pl->pools[i].fd < 0)
+			p = &pl->pools[i];
+	/* refused: the learner sees its socket closed, and probes nothing */
+	if (fd < 0 || !pl->usable || p == NULL || (mh.msg_flags & MSG_CTRUNC) ||
+	    !prober_request_decode(buf, (size_t)n, p)) {
+		if (pl->usable && fd >= 0)
+			log_err("probe: a malformed request for probers, or %d "
+			    "learners' at once; refused", PROBER_POOLS_MAX);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	p->fd = fd;
+	memset(p->pids, 0, sizeof(p->pids));
+	for (i = 0; i < p->n; i++)
+		(void)prober_fork(p, i);
+	prober_pool_end_if_idle(p);
+}
+
+/*
+ * A prober ended. Killed (a bug, the OOM killer): another one starts.
+ * Exited: 0 means its learner went, anything else was deliberate (out
+ * of memory): not again. Either way its request in flight is lost, and
+ * the learner is told so (PROBER_LOST) to ask again later.
+ */
+static void
+prober_launcher_reap(struct prober_launcher *pl, pid_t pid, int status)
+{
+	unsigned char lost = PROBER_LOST;
+	struct prober_pool *p;
+	unsigned i, j;
+
+	for (i = 0; i < PROBER_POOLS_MAX; i++) {
+		p = &pl->pools[i];
+		for (j = 0; p->fd >= 0 && j < p->n; j++)
+			if (p->pids[j] == pid)
+				break;
+		if (p->fd < 0 || j == p->n)
+			continue;
+		p->pids[j] = 0;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			prober_pool_end_if_idle(p);
+			return;
+		}
+		log_warn("probe: prober (pid %d) %s %d%s", (int)pid,
+		    WIFSIGNALED(status) ? "was killed by signal" :
+		    "exited with status", WIFSIGNALED(status) ?
+		    WTERMSIG(status) : WEXITSTATUS(status), WIFSIGNALED(status) ?
+		    "; starting another" : "");
+		(void)send(p->fd, &lost, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (WIFSIGNALED(status))
+			(void)prober_fork(p, j);
+		prober_pool_end_if_idle(p);
+		return;
+	}
+}
+
+/* The launcher's life: requests and ended probers, until tlspind goes. */
+static void
+prober_launcher_run(struct prober_launcher *pl)
+{
+	struct pollfd pfd[2] = { { pl->chan, POLLIN, 0 }, { pl->sig, POLLIN,
+	    0 } };
+	struct signalfd_siginfo si;
+	pid_t pid;
+	int status;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (pfd[0].revents != 0)
+			prober_launcher_request(pl);
+		if (pfd[1].revents != 0) {
+			while (read(pl->sig, &si, sizeof(si)) > 0)
+				;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				prober_launcher_reap(pl, pid, status);
+		}
+	}
+}
+
+/* The launcher, forked: nothing of tlspind's but the channel. */
+static void
+prober_launcher_main(const struct config *cfg, int chan, pid_t parent)
+{
+	struct prober_launcher *pl = calloc(1, sizeof(*pl));
+	sigset_t ss;
+	unsigned i;
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent || pl == NULL)
+		_exit(0);
+	(void)prctl(PR_SET_NAME, "tlspind-probes");
+	if (dup2(chan, 3) < 0)
+		_exit(1);
+	(void)close_range(4, ~0U, 0);
+	pl->chan = 3;
+	for (i = 0; i < PROBER_POOLS_MAX; i++)
+		pl->pools[i].fd = -1;
+	/*
+	 * The launcher and its probes end with the processes they serve
+	 * (the channel or the learner's socket closes, or PDEATHSIG), not
+	 * on the SIGTERM that systemd sends the whole service at a stop:
+	 * probes killed by it would be replaced, and lost, for nothing.
+	 */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &ss, NULL) != 0 ||
+	    (pl->sig = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		_exit(1);
+	pl->usable = prober_drop(cfg);
+	caps_drop();
+	prober_launcher_run(pl);
+}
+
+/*
+ * Fork the probe launcher: first thing after the config is read, before
+ * tlspind opens a socket or the store, or gives up root or its
+ * capability, so the launcher holds none of them. Returns tlspind's end
+ * of the channel to it (learners inherit it, prober_spawn), -1 (logged)
+ * when it cannot run: then no probe runs.
+ */
+int
+prober_launcher_start(const struct config *cfg)
+{
+	int sv[2];
+	pid_t pid, parent = getpid();
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_err("probe: socketpair: %s; probes stay off",
+		    strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		prober_launcher_main(cfg, sv[1], parent);
+		_exit(0);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		log_err("probe: fork: %s; probes stay off", strerror(errno));
+		close(sv[0]);
+		return -1;
+	}
+	return sv[0];
+}
+
+/*
+ * A learner asks the launcher for n probers that share one end of a new
+ * socket pair: fd[0] is ours (to send requests and read results), the
+ * other end goes to the launcher with the request. 0 (logged) when the
+ * launcher is not there.
+ */
+int
+prober_spawn(int launcher, const struct config *cfg, unsigned n, int *fd)
+{
+	unsigned char buf[PROBER_REQ_MAX];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh = { 0 };
+	struct cmsghdr *c;
+	size_t len = prober_request_encode(cfg, n, buf, sizeof(buf));
+	int sv[2], ok;
+
+	if (launcher < 0 || len == 0)
+		return 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		log_err("probe: socketpair: %s", strerror(errno));
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		pids[i] = fork();
-		if (pids[i] == 0) {
-			/* nothing of the learner's: not the store, not hints */
-			if (sv[1] > 3)
-				(void)close_range(3, (unsigned)sv[1] - 1, 0);
-			(void)close_range((unsigned)sv[1] + 1, ~0U, 0);
-			prober_main(cfg, sv[1]);
-		}
-		if (pids[i] < 0) {
-			log_err("probe: fork: %s", strerror(errno));
-			break;
-		}
-	}
-	if (i == 0) {
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof(ctl.b);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &sv[1], sizeof(int));
+	ok = sendmsg(launcher, &mh, MSG_NOSIGNAL) == (ssize_t)len;
+	if (!ok)
+		log_err("probe: the probe launcher (tlspind-probes) is gone: "
+		    "%s; probes stay off until tlspind restarts",
+		    strerror(errno));
+	close(sv[1]);
+	if (!ok) {
 		close(sv[0]);
-		close(sv[1]);
 		return 0;
 	}
-	fd[0] = sv[0];
-	fd[1] = sv[1];	/* kept to start a prober again */
+	*fd = sv[0];
 	return 1;
 }
 
-/* One more prober on the kept end of the socket pair. */
-pid_t
-prober_respawn(const struct config *cfg, const int fd[2])
+int
+prober_is_lost(const unsigned char *buf, size_t len)
 {
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (fd[1] > 3)
-			(void)close_range(3, (unsigned)fd[1] - 1, 0);
-		(void)close_range((unsigned)fd[1] + 1, ~0U, 0);
-		prober_main(cfg, fd[1]);
-	}
-	if (pid < 0)
-		log_err("probe: fork: %s", strerror(errno));
-	return pid;
+	return len == 1 && buf[0] == PROBER_LOST;
 }

@@ -11,6 +11,7 @@
 #include "learn.h"
 #include "probe.h"
 
+#define PROBER_POOL_MAX 16	/* probers one learner may ask for */
 #define PROBER_MSG_MAX (1 + 8 + 2 + 4 * 2 + KEY_MAX + \
 	2 * RECORD_MATCH_MAX + RECORD_PROBE_MAX)
 
@@ -20,8 +21,9 @@ int prober_result_decode(const unsigned char *buf, size_t len,
     char domain[KEY_MAX + 1], struct learn_probe *pr, const char **err);
 void prober_summarize(const struct probe_result *res, uint64_t now,
     struct learn_probe *pr);
-int prober_spawn(const struct config *cfg, unsigned n, pid_t *pids,
-    int fd[2]);
-pid_t prober_respawn(const struct config *cfg, const int fd[2]);
+int prober_launcher_start(const struct config *cfg);
+int prober_spawn(int launcher, const struct config *cfg, unsigned n,
+    int *fd);
+int prober_is_lost(const unsigned char *buf, size_t len);
 
 #endif

@@ -62,7 +62,7 @@ stop() {
 
 # learner_cpu: user+sys seconds of tlspind's child (the learner).
 learner_cpu() {
-	pid=$(pgrep -P "$daemon" | head -1)
+	pid=$(pgrep -P "$daemon" -x tlspind-learn | head -1)
 	[ -n "$pid" ] || { echo "?"; return; }
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
 	    "/proc/$pid/stat"

@@ -32,7 +32,7 @@ deliveries_of() {
 	"$TLSPIN" --store "$STORE" show --json "$1" 2>/dev/null |
 		sed -n 's/.*"deliveries":\([0-9]*\).*/\1/p'
 }
-learner_pid() { pgrep -P "$DAEMON_PID" | head -1; }
+learner_pid() { pgrep -P "$DAEMON_PID" -x tlspind-learn | head -1; }
 # Conditions for wait_for, which runs its arguments again at each poll: a
 # "$(...)" in them would be run once, before the first poll.
 state_is() { [ "$(state_of "$1")" = "$2" ]; }	# state_is DOMAIN STATE

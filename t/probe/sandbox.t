@@ -58,8 +58,10 @@ case $? in
 *) bail_out "unbound does not start" ;;
 esac
 
-# tlspind as nobody (under the unit it starts as tlspin: no setuid calls),
-# learning from a log, probing good.test once it is pinned
+# tlspind as nobody as the unit starts it as tlspin: a supplementary group
+# (adm) and CAP_SETGID as an ambient capability, so that the probe
+# launcher gives up the group (setgroups, capset) as under the unit; it
+# learns from a log and probes good.test once it is pinned
 chmod 711 "$T"
 cp "$PKI/ca.pem" "$T/ca.pem" && chmod 644 "$T/ca.pem"
 mkdir "$T/run" && chown nobody "$T/run"
@@ -80,7 +82,9 @@ probe_timeout = 5s
 EOF
 chmod 644 "$T/tlspin.conf"
 SOCK=$T/run/tlspin.sock
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
+setpriv --reuid=nobody --regid=nogroup \
+	--groups="$(getent group adm | cut -d: -f3)" \
+	--inh-caps=+setgid --ambient-caps=+setgid \
 	strace -f -qq -o "$T/run/strace" -e trace=all \
 	"$TLSPIND" --foreground -c "$T/tlspin.conf" 2>>"$T/daemon.log" &
 STRACE_PID=$!
