@@ -118,6 +118,7 @@ struct doctor {
 	struct cli *c;
 	const char *pfdir;	/* --postfix-config, or NULL */
 	const char *socket;	/* unix path or inet:HOST:PORT tlspind serves */
+	int inet;		/* it is inet:HOST:PORT */
 	const char *resolver;	/* --resolver, or NULL */
 	unsigned timeout_ms;
 	int json, root;
@@ -476,7 +477,7 @@ doctor_svc_reaches(const struct doctor *d, const struct doctor_svc *s,
 			    sizeof(file));
 		else
 			snprintf(file, sizeof(file), "%s", addr);
-		if ((strncmp(addr, "unix:", 5) == 0 && d->socket[0] == '/' &&
+		if ((strncmp(addr, "unix:", 5) == 0 && !d->inet &&
 		    doctor_same_file(file, d->socket)) ||
 		    strcmp(addr, d->socket) == 0) {
 			if (strcmp(name, d->c->cfg.map_name) == 0)
@@ -501,7 +502,7 @@ doctor_wanted_map(const struct doctor *d, const char *queue, char *out,
 {
 	size_t n = strlen(queue);
 
-	if (d->socket[0] != '/')
+	if (d->inet)
 		snprintf(out, outsz, "socketmap:%s:%s", d->socket,
 		    d->c->cfg.map_name);
 	else if (strncmp(d->socket, queue, n) == 0 && d->socket[n] == '/')
@@ -1102,7 +1103,7 @@ doctor_check_socket(struct doctor *d)
 	struct stat sb;
 	int e, fd = -1;
 
-	if (d->socket[0] != '/' || !d->postfix || !d->pf_user)
+	if (d->inet || !d->postfix || !d->pf_user)
 		return;		/* inet, or no Postfix user to ask for */
 	snprintf(who, sizeof(who), "%s", pw ? pw->pw_name : "postfix");
 	if (stat(d->socket, &sb) != 0 && errno != EACCES) {
@@ -1146,7 +1147,7 @@ doctor_connect(const struct doctor *d, int *fdp)
 	char host[256], *port;
 	int e = ECONNREFUSED, fd = -1;
 
-	if (d->socket[0] == '/')
+	if (!d->inet)
 		return doctor_connect_unix(d->socket, fdp);
 	snprintf(host, sizeof(host), "%s", d->socket + 5);	/* "inet:" */
 	port = strrchr(host, ':');
@@ -1274,7 +1275,7 @@ doctor_check_answer(struct doctor *d)
 		    "not answer", d->socket, strerror(e));
 		return;
 	}
-	if (d->socket[0] == '/' && getsockopt(fd, SOL_SOCKET, SO_PEERCRED,
+	if (!d->inet && getsockopt(fd, SOL_SOCKET, SO_PEERCRED,
 	    &cred, &len) == 0 && cred.pid > 0) {
 		d->pid = cred.pid;
 		d->started = doctor_started(cred.pid);
@@ -1483,6 +1484,12 @@ doctor_check_source(struct doctor *d)
 		doctor_add(d, "learner.access", SEV_INFO, NULL, "learning is "
 		    "off (log_source = none): tlspind only answers the pins "
 		    "made by hand");
+		return;
+	}
+	if (file && stat(src + 5, &sb) != 0 && errno == EACCES && !d->root) {
+		doctor_add(d, "learner.access", SEV_INFO, NULL, "cannot tell "
+		    "whether tlspind's user may read %s: %s (run tlspin doctor "
+		    "as root)", src + 5, strerror(errno));
 		return;
 	}
 	if (file && stat(src + 5, &sb) != 0) {
@@ -2012,25 +2019,25 @@ doctor_opts(struct doctor *d, int argc, char **argv)
 	return -1;
 }
 
-/* Which socket tlspind serves: --socket, else listen = in tlspin.conf. */
+/* Which socket tlspind serves: --socket, else listen = in tlspin.conf
+ * (its first unix: address, else its first). */
 static void
 doctor_pick_socket(struct doctor *d)
 {
 	const struct config *cfg = &d->c->cfg;
 	unsigned i;
 
-	if (d->socket != NULL) {
-		if (strncmp(d->socket, "unix:", 5) == 0)
-			d->socket += 5;
-		return;
+	if (d->socket == NULL) {
+		d->socket = cfg->listen[0];
+		for (i = 0; i < cfg->nlisten; i++)
+			if (strncmp(cfg->listen[i], "unix:", 5) == 0) {
+				d->socket = cfg->listen[i];
+				break;
+			}
 	}
-	d->socket = cfg->listen[0] + (strncmp(cfg->listen[0], "unix:", 5) ==
-	    0 ? 5 : 0);
-	for (i = 0; i < cfg->nlisten; i++)
-		if (strncmp(cfg->listen[i], "unix:", 5) == 0) {
-			d->socket = cfg->listen[i] + 5;
-			return;
-		}
+	d->inet = strncmp(d->socket, "inet:", 5) == 0;
+	if (strncmp(d->socket, "unix:", 5) == 0)
+		d->socket += 5;
 }
 
 /* Where a finding is shown: Postfix first, then the socket, tlspind,

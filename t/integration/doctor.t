@@ -366,6 +366,21 @@ doctor "$T/good.conf" "$T/pf-map" --resolver "$QUIET"
 like "$(msg_of postfix.policy_maps)" "asks map \"tls\", and tlspind answers map_name = policy" \
 	"the right socket with another map name: error, said so"
 
+# tlspind on TCP: the map names inet:HOST:PORT
+CHROOT=n postfix_conf "$T/pf-inet" "smtp_tls_policy_maps = socketmap:inet:127.0.0.1:${QUIET#*:}:policy"
+doctor "$T/good.conf" "$T/pf-inet" --socket "inet:$QUIET" --resolver "$QUIET"
+finding ok postfix.policy_maps
+ok $? "socketmap:inet:HOST:PORT naming tlspind's inet address: ok"
+like "$(msg_of tlspind.answer)" "tlspind is not running: nothing answers on inet:$QUIET (Connection refused)" \
+	"... and nothing listening there is named"
+
+# a tlspin.conf with a bad line is a finding, not the end
+printf 'store = %s\nno_such_setting = 1\n' "$STORE" > "$T/broken.conf"
+doctor "$T/broken.conf" "$T/pf-good" --resolver "$QUIET"
+is "$RC" 2 "a bad tlspin.conf: exit 2"
+like "$(msg_of tlspin.config)" "no_such_setting" "... the finding names the bad line"
+finding ok postfix.tls_level; ok $? "... and the other checks still run"
+
 # --- usage -------------------------------------------------------------------
 
 "$TLSPIN" doctor --timeout 0 >/dev/null 2>&1
