@@ -35,6 +35,7 @@ mkdir -p "$Q/private" "$Q/etc"
 [ -n "$ROOT" ] && chown postfix "$Q/private" && chmod 700 "$Q/private"
 [ -r /etc/resolv.conf ] && cp /etc/resolv.conf "$Q/etc/resolv.conf"
 SOCK=$Q/private/tlspin
+SOCK_BAD=$Q/private/tlspin-bad	# where no tlspind runs
 LOG=$T/mail.log
 printf 'one CA certificate would be here\n' > "$T/ca.pem"
 
@@ -222,7 +223,8 @@ if [ -n "$ROOT" ]; then
 else
 	skip "a socket of mode 0600: user postfix cannot connect" "needs root"
 fi
-stop_daemon
+# tlspind goes on running on $SOCK: the last test asks it about a store
+# it does not use
 
 # --- a broken host ----------------------------------------------------------
 
@@ -234,7 +236,7 @@ LOG2=$T/mail2.log
 cp "$LOG" "$LOG2"
 chmod 600 "$LOG2"
 touch -d '-10 min' "$LOG2"
-printf '%s\n' "store = $STORE2" "listen = unix:$SOCK" "user = nobody" \
+printf '%s\n' "store = $STORE2" "listen = unix:$SOCK_BAD" "user = nobody" \
 	"dane_reply = dane-only" "log_source = file:$LOG2" > "$T/bad.conf"
 "$TLSPIN" --store "$STORE2" pin soon.test --level encrypt --expires 2d >/dev/null
 ok $? "a manual pin that expires in 2 days"
@@ -269,15 +271,15 @@ check_finding error postfix.tls_level "smtp_tls_security_level is empty" \
 check_finding error postfix.tls_loglevel "smtp_tls_loglevel = 0" \
 	"postconf -c $T/pf-bad -e 'smtp_tls_loglevel = 1'"
 check_finding error postfix.policy_maps "smtp/unix, relay/unix do not ask tlspind: smtp_tls_policy_maps = socketmap:unix:private/other:policy, where socketmap:unix:private/other:policy opens $Q/private/other (smtp is chrooted)" \
-	"'smtp_tls_policy_maps = socketmap:unix:private/tlspin:policy'"
+	"'smtp_tls_policy_maps = socketmap:unix:private/tlspin-bad:policy'"
 check_finding error postfix.ca "smtp_tls_CAfile = $T/missing.pem: No such file" \
 	"smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt"
 check_finding error postfix.dane "dane_reply = dane-only, but smtp_dns_support_level" \
 	"'smtp_dns_support_level = dnssec'"
 check_finding warning dns.dnssec "cannot tell whether the resolver $QUIET validates DNSSEC: no answer" ""
-check_finding error tlspind.answer "tlspind is not running: nothing answers on $SOCK" \
+check_finding error tlspind.answer "tlspind is not running: nothing answers on $SOCK_BAD" \
 	"systemctl start tlspind.socket tlspind"
-check_finding error socket.access "no socket at $SOCK" "systemctl enable --now tlspind.socket"
+check_finding error socket.access "no socket at $SOCK_BAD" "systemctl enable --now tlspind.socket"
 check_finding error store.space "map is 9" "TLSPIN_MAP_SIZE_MB="
 check_finding warning store.expiring "soon.test (manual," \
 	"tlspin pin soon.test --level encrypt --expires 90d"
@@ -315,7 +317,7 @@ if [ -x "$REMOTE" ]; then
 	"$REMOTE" --output="$T/journal/a.journal" - \
 		< "$abs_top_srcdir/t/data/journal/sender.export" 2>"$T/remote.log"
 	chmod 700 "$T/journal"
-	printf '%s\n' "store = $T/store3" "listen = unix:$SOCK" "user = nobody" \
+	printf '%s\n' "store = $T/store3" "listen = unix:$SOCK_BAD" "user = nobody" \
 		"log_source = journal:$T/journal" > "$T/journal.conf"
 	"$TLSPIN" --store "$T/store3" pin j.test --level encrypt >/dev/null
 	doctor "$T/journal.conf" "$T/pf-good" --resolver "$QUIET"
@@ -380,6 +382,23 @@ doctor "$T/broken.conf" "$T/pf-good" --resolver "$QUIET"
 is "$RC" 2 "a bad tlspin.conf: exit 2"
 like "$(msg_of tlspin.config)" "no_such_setting" "... the finding names the bad line"
 finding ok postfix.tls_level; ok $? "... and the other checks still run"
+
+# --- the tlspind that answers uses another store -----------------------------
+
+# Its counters are saved every 5 s: once it has run for 15 s, a store
+# without them (or with stale ones) is not the one it serves.
+other_store() {
+	OUT=$("$TLSPIN" -c "$T/good.conf" --store "$STORE2" doctor \
+		--postfix-config "$T/pf-good" --timeout 1 --resolver "$QUIET" 2>&1)
+	finding warning tlspind.requests
+}
+i=0
+until other_store || [ $i -ge 60 ]; do sleep 0.5; i=$((i + 1)); done
+finding warning tlspind.requests
+ok $? "doctor on a store the running tlspind does not use: a warning"
+like "$(msg_of tlspind.requests)" "does not keep its counters in $STORE2 (there are none)" \
+	"... that says so"
+stop_daemon
 
 # --- usage -------------------------------------------------------------------
 
