@@ -134,6 +134,9 @@ struct doctor {
 	int pf_user;		/* mail_owner exists */
 	/* tlspind and its store */
 	int answered;		/* tlspind answered our query */
+	char counters[COUNTERS_MAX + 1];	/* its counters, before it */
+	char counters_err[STORE_ERR_MAX];
+	enum counters_status counters_st;
 	pid_t pid;		/* its pid (SO_PEERCRED), or 0 */
 	uint64_t started;	/* when it started (epoch s), or 0 */
 	struct store *store;
@@ -1251,6 +1254,19 @@ doctor_daemon_env(pid_t pid)
 			setenv("TLSPIN_MAP_SIZE_MB", buf + i + 19, 1);
 }
 
+/* tlspind's counters as saved in the store checked here, read before
+ * doctor's own query adds to them. */
+static void
+doctor_load_counters(struct doctor *d)
+{
+	size_t len = 0;
+
+	d->counters_st = counters_load(d->c->store_path, d->counters,
+	    sizeof(d->counters), &len, d->counters_err,
+	    sizeof(d->counters_err));
+	d->counters[d->counters_st == COUNTERS_OK ? len : 0] = '\0';
+}
+
 /* Does tlspind answer a query on its socket? */
 static void
 doctor_check_answer(struct doctor *d)
@@ -1275,6 +1291,7 @@ doctor_check_answer(struct doctor *d)
 		    "not answer", d->socket, strerror(e));
 		return;
 	}
+	doctor_load_counters(d);
 	if (!d->inet && getsockopt(fd, SOL_SOCKET, SO_PEERCRED,
 	    &cred, &len) == 0 && cred.pid > 0) {
 		d->pid = cred.pid;
@@ -1314,46 +1331,50 @@ doctor_counter(const char *text, const char *name)
 	return 0;
 }
 
-/* Does tlspind count requests while Postfix delivers? */
+/*
+ * Does tlspind count requests while Postfix delivers? A delivery Postfix
+ * logged after tlspind started (by more than a save period) and before
+ * its counters were last saved was looked up first, so it was counted.
+ * Every doctor's own query counts too: after one, the counter is not
+ * 0 and this says nothing until tlspind restarts.
+ */
 static void
 doctor_check_requests(struct doctor *d, const struct learner_stats *ls)
 {
-	char text[COUNTERS_MAX + 1], err[STORE_ERR_MAX], t[64], up[32];
+	char t[64], up[32];
 	uint64_t now = cli_now(), saved, requests;
-	size_t len = 0;
-	enum counters_status st;
 
 	if (!d->answered)
 		return;
-	st = counters_load(d->c->store_path, text, sizeof(text), &len, err,
-	    sizeof(err));
-	text[st == COUNTERS_OK ? len : 0] = '\0';
-	saved = doctor_counter(text, "saved");
-	requests = doctor_counter(text, "requests");
+	saved = doctor_counter(d->counters, "saved");
+	requests = doctor_counter(d->counters, "requests");
 	if (d->started > 0 && now > d->started + 3 * COUNTERS_EVERY &&
-	    (st != COUNTERS_OK || saved + 3 * COUNTERS_EVERY < now)) {
+	    (d->counters_st != COUNTERS_OK ||
+	    saved + 3 * COUNTERS_EVERY < now)) {
 		doctor_add(d, "tlspind.requests", SEV_WARN, "tlspin --store DIR "
 		    "doctor with the store tlspind uses (store = in "
 		    "tlspin.conf, or its --store)", "the tlspind answering on "
 		    "%s does not keep its counters in %s (%s): it uses another "
 		    "store than the one checked here", d->socket,
-		    d->c->store_path, st == COUNTERS_OK ? "they are stale" :
-		    st == COUNTERS_ABSENT ? "there are none" : err);
+		    d->c->store_path, d->counters_st == COUNTERS_OK ?
+		    "they are stale" : d->counters_st == COUNTERS_ABSENT ?
+		    "there are none" : d->counters_err);
 		return;
 	}
 	doctor_span(up, sizeof(up), d->started && now > d->started ?
 	    now - d->started : 0);
 	cli_time(t, sizeof(t), ls->last_time);
 	if (requests == 0 && d->started > 0 &&
-	    ls->last_time > d->started + DOCTOR_LAG)
+	    ls->last_time > d->started + COUNTERS_EVERY &&
+	    ls->last_time < saved)
 		doctor_add(d, "tlspind.requests", SEV_WARN, "postconf -P | grep "
 		    "policy_maps (a master.cf -o override?), and check that "
 		    "this is the Postfix instance that delivers", "Postfix's "
-		    "SMTP client logged deliveries since tlspind started (the "
-		    "last at %s) but tlspind has counted no request: the "
-		    "Postfix that delivers does not ask it", t);
+		    "SMTP client logged a delivery since tlspind started (at "
+		    "%s) but tlspind has counted no request: the Postfix that "
+		    "delivers does not ask it", t);
 	else
-		doctor_add(d, "tlspind.requests", SEV_OK, NULL, "tlspind has "
+		doctor_add(d, "tlspind.requests", SEV_OK, NULL, "tlspind had "
 		    "answered %llu request%s since it started%s%s%s",
 		    (unsigned long long)requests, requests == 1 ? "" : "s",
 		    d->started ? " (" : "", d->started ? up : "",

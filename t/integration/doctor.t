@@ -400,6 +400,33 @@ like "$(msg_of tlspind.requests)" "does not keep its counters in $STORE2 (there 
 	"... that says so"
 stop_daemon
 
+# --- Postfix delivers, but never asks tlspind ---------------------------------
+
+# A fresh tlspind that nothing asks; a delivery logged 7 s after it
+# started, read by the learner, and counters saved after it.
+start_daemon -o log_source="file:$LOG" $GROUP
+t0=$(date +%s)
+after() { [ "$(date +%s)" -ge "$1" ]; }
+wait_for after $((t0 + 7))
+ts=$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)
+printf '%s mx postfix/smtp[4343]: Trusted TLS connection established to mx.good.test[192.0.2.10]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n' "$ts" >> "$LOG"
+printf '%s mx postfix/smtp[4343]: 4AB00002: to=<v@good.test>, relay=mx.good.test[192.0.2.10]:25, delay=0.2, delays=0.01/0/0.1/0.09, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n' "$ts" >> "$LOG"
+line=$(date +%s)
+wait_for learned
+saved_after() { [ "$(sed -n 's/^saved=//p' "$STORE/tlspind.counters")" -gt "$line" ]; }
+wait_for saved_after
+ok $? "the learner read the delivery and tlspind saved its counters after it"
+doctor "$T/good.conf" "$T/pf-good" --resolver "$QUIET"
+finding warning tlspind.requests
+ok $? "a delivery since tlspind started and no request counted: a warning"
+like "$(msg_of tlspind.requests)" "logged a delivery since tlspind started" "... that says so"
+counted() { [ "$(sed -n 's/^requests=//p' "$STORE/tlspind.counters")" -ge 1 ]; }
+wait_for counted
+doctor "$T/good.conf" "$T/pf-good" --resolver "$QUIET"
+finding ok tlspind.requests
+ok $? "... and not once a request was counted (doctor's own, here)"
+stop_daemon
+
 # --- usage -------------------------------------------------------------------
 
 "$TLSPIN" doctor --timeout 0 >/dev/null 2>&1
