@@ -33,25 +33,37 @@
 #include "key.h"
 #include "policy.h"
 
-/* Read tlspin.conf (if any) and decide which store to open. */
+/* Read tlspin.conf (if any) and decide which store to open; 0 with err
+ * when the file is bad (the built-in settings are then in c->cfg). */
 int
-cli_setup(struct cli *c)
+cli_setup_err(struct cli *c, char *err, size_t errsz)
 {
-	char err[CONFIG_ERR_MAX];
 	const char *env = getenv("TLSPIN_STORE");
+	int ok;
 
 	config_defaults(&c->cfg);
-	if (!config_load(&c->cfg, c->config_file, c->config_given, err,
-	    sizeof(err))) {
-		fprintf(stderr, "tlspin: %s\n", err);
-		return EXIT_USAGE;
-	}
+	ok = config_load(&c->cfg, c->config_file, c->config_given, err, errsz);
+	if (!ok)
+		config_defaults(&c->cfg);
 	if (c->store_arg != NULL)
 		c->store_path = c->store_arg;
 	else if (env != NULL && env[0] != '\0')
 		c->store_path = env;
 	else
 		c->store_path = c->cfg.store;
+	return ok;
+}
+
+/* Read tlspin.conf (if any) and decide which store to open. */
+int
+cli_setup(struct cli *c)
+{
+	char err[CONFIG_ERR_MAX];
+
+	if (!cli_setup_err(c, err, sizeof(err))) {
+		fprintf(stderr, "tlspin: %s\n", err);
+		return EXIT_USAGE;
+	}
 	return EXIT_OKAY;
 }
 

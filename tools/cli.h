@@ -32,6 +32,7 @@ struct cli {
 #define CLI_GLOBAL_USAGE "[--store DIR] [--config FILE]"
 
 int cli_setup(struct cli *c);
+int cli_setup_err(struct cli *c, char *err, size_t errsz);
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
     const struct option *longopts);
 int cli_text_ok(const char *cmd, const char *opt, const char *text,
@@ -58,6 +59,7 @@ int cmd_learn(struct cli *c, int argc, char **argv);
 int cmd_why(struct cli *c, int argc, char **argv);
 int cmd_events(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_doctor(struct cli *c, int argc, char **argv);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -7,7 +7,7 @@
  *	The admin's tool. It opens the same LMDB store as tlspind (LMDB
  *	lets both work at once) and has one function per command:
  *	pin, unpin, show, list, query, import, export, learn, why, events,
- *	check, stats, help. Each command takes --help, and parses its
+ *	check, doctor, stats, help. Each command takes --help, and parses its
  *	options with cli_getopt() (GNU style: options after operands too).
  *	Exit codes: 0 done, 1 not found, 2 usage error, 3 store error, 4 the
  *	daemon did not answer OK/NOTFOUND (query).
@@ -1547,6 +1547,14 @@ static const struct cmd cmds[] = {
 	    "policy tlspin would pin.\nExit 0 pass (secure or DANE), 1 warn "
 	    "(encrypt), 2 fail (no TLS to pin),\n3 could not check. "
 	    "--starttls imap|pop3 and --tls check the host DOMAIN itself.\n" },
+	{ "doctor", cmd_doctor, "[--json] [--postfix-config DIR] "
+	    "[--socket PATH]\n    [--resolver ADDR[:PORT]] [--timeout SECONDS]"
+	    "\nAudit this host's Postfix and tlspin setup: each finding with "
+	    "its severity\n(ok, info, warning, error) and the command that "
+	    "fixes it. Postfix's settings\nare read with postconf (-c DIR "
+	    "with --postfix-config). Run it as root to\ncheck as Postfix's "
+	    "and tlspind's users. Exit 0 all ok, 1 warnings, 2 errors,\n"
+	    "3 could not check.\n" },
 	{ "stats", cmd_stats, "[--json]\nCounts per state, store size, what "
 	    "learning read and where it stands,\nand the daemon's counters.\n" },
 	{ "help", cmd_helpcmd, "[COMMAND]\nList the commands, or show "

@@ -621,6 +621,39 @@ learner_stats_load(struct store *s, struct learner_stats *st, char *err,
 	return 1;
 }
 
+/*
+ * The log position saved under pos_key, without the correlator's state
+ * beside it, for a reader outside the learner (tlspin doctor): 1 with
+ * *poslen (0: none saved yet), 0 with ERR.
+ */
+int
+learner_position_load(struct store *s, const char *pos_key, void *pos,
+    size_t possz, size_t *poslen, char *err, size_t errsz)
+{
+	unsigned char *b = malloc(LEARNER_BLOB_MAX);
+	size_t n = 0, plen;
+	int ok;
+
+	*poslen = 0;
+	if (b == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return 0;
+	}
+	ok = store_meta_get(s, pos_key, b, LEARNER_BLOB_MAX, &n, err, errsz);
+	plen = n >= 3 ? (size_t)b[1] | (size_t)b[2] << 8 : 0;
+	if (ok && n > 0 && (n < 3 || b[0] != LEARNER_POS_VERSION ||
+	    plen > possz || plen > n - 3)) {
+		snprintf(err, errsz, "the saved log position %s in store %s "
+		    "is damaged", pos_key, store_dir(s));
+		ok = 0;
+	} else if (ok && n > 0) {
+		memcpy(pos, b + 3, plen);
+		*poslen = plen;
+	}
+	free(b);
+	return ok;
+}
+
 /* Add this batch's counters to the stored ones. */
 static int
 learner_stats_commit(struct learner *l, char *err, size_t errsz)

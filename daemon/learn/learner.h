@@ -70,5 +70,7 @@ void learner_stats(const struct learner *l, struct learner_stats *st);
 uint64_t learner_future_take(struct learner *l, uint64_t *newest);
 int learner_stats_load(struct store *s, struct learner_stats *st,
     char *err, size_t errsz);
+int learner_position_load(struct store *s, const char *pos_key, void *pos,
+    size_t possz, size_t *poslen, char *err, size_t errsz);
 
 #endif

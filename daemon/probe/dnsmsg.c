@@ -6,6 +6,8 @@
  *
  *	int dnsmsg_parse(msg, len, type, out, err, errsz)
  *	int dnsmsg_name_ok(name)
+ *	size_t dnsmsg_query(id, name, type, buf, bufsz)
+ *	int dnsmsg_is_reply(query, qlen, msg, len)
  *	int dnsmsg_resolver_parse(s, len, addr, port)
  * DESCRIPTION
  *	dnsmsg_parse() reads a DNS response of len bytes (what res_nquery()
@@ -22,6 +24,14 @@
  *	that is not a well-formed DNS response.
  *
  *	dnsmsg_name_ok() says whether name is a host name we can use.
+ *
+ *	dnsmsg_query() writes the query tlspin doctor sends to learn whether
+ *	a resolver validates DNSSEC: name ("" or "." for the root) and type,
+ *	with RD, the AD bit (RFC 6840: show me AD) and an EDNS0 OPT record
+ *	with the DO bit (RFC 3225: send DNSSEC records), as a validating
+ *	stub would ask. Returns its length, or 0 when name is not one we can
+ *	ask or buf is too small. dnsmsg_is_reply() says whether msg answers
+ *	that query: the same id, QR set, the same one question.
  *
  *	dnsmsg_resolver_parse() reads the resolver a probe asks instead of
  *	/etc/resolv.conf ("ADDR" or "ADDR:PORT", IPv4; port 53 by default),
@@ -198,6 +208,84 @@ dnsmsg_parse(const unsigned char *msg, size_t len, int type,
 			dnsmsg_addr(&rr, AF_INET6, out);
 		else if (type == DNSMSG_TXT)
 			dnsmsg_txt(&rr, out);
+	}
+	return 1;
+}
+
+/* Append a 16-bit number in network order at *at. */
+static void
+dnsmsg_put16(unsigned char *buf, size_t *at, unsigned v)
+{
+	buf[(*at)++] = (unsigned char)(v >> 8);
+	buf[(*at)++] = (unsigned char)v;
+}
+
+size_t
+dnsmsg_query(unsigned id, const char *name, int type, unsigned char *buf,
+    size_t bufsz)
+{
+	size_t at = 0, n, i;
+	const char *p;
+
+	if (strcmp(name, ".") == 0)
+		name = "";
+	if ((name[0] != '\0' && !dnsmsg_name_ok(name)) ||
+	    bufsz < strlen(name) + 2 + 12 + 4 + 11)
+		return 0;
+	dnsmsg_put16(buf, &at, id & 0xffff);
+	dnsmsg_put16(buf, &at, 0x0120);	/* RD, AD */
+	dnsmsg_put16(buf, &at, 1);	/* one question */
+	dnsmsg_put16(buf, &at, 0);
+	dnsmsg_put16(buf, &at, 0);
+	dnsmsg_put16(buf, &at, 1);	/* the OPT record */
+	for (p = name; *p != '\0'; p += n + (p[n] == '.')) {
+		n = strcspn(p, ".");
+		buf[at++] = (unsigned char)n;
+		for (i = 0; i < n; i++)
+			buf[at++] = (unsigned char)p[i];
+	}
+	buf[at++] = 0;
+	dnsmsg_put16(buf, &at, (unsigned)type);
+	dnsmsg_put16(buf, &at, ns_c_in);
+	buf[at++] = 0;		/* OPT: the root name */
+	dnsmsg_put16(buf, &at, ns_t_opt);
+	dnsmsg_put16(buf, &at, 1232);	/* UDP payload size (DNS flag day) */
+	dnsmsg_put16(buf, &at, 0);	/* extended rcode, version 0 */
+	dnsmsg_put16(buf, &at, 0x8000);	/* DO */
+	dnsmsg_put16(buf, &at, 0);	/* no options */
+	return at;
+}
+
+/* Bytes of the question that starts at q (our own query's). */
+static size_t
+dnsmsg_question_len(const unsigned char *q, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len && q[at] != 0)
+		at += (size_t)q[at] + 1;
+	return at + 5 <= len ? at + 5 : 0;	/* the 0, type, class */
+}
+
+int
+dnsmsg_is_reply(const unsigned char *query, size_t qlen,
+    const unsigned char *msg, size_t len)
+{
+	size_t n = qlen > NS_HFIXEDSZ ?
+	    dnsmsg_question_len(query + NS_HFIXEDSZ, qlen - NS_HFIXEDSZ) : 0;
+	size_t i;
+	unsigned char a, b;
+
+	if (n == 0 || len < NS_HFIXEDSZ + n || msg[0] != query[0] ||
+	    msg[1] != query[1] || !(msg[2] & 0x80) || (msg[2] & 0x78) != 0 ||
+	    msg[4] != 0 || msg[5] != 1)
+		return 0;
+	for (i = NS_HFIXEDSZ; i < NS_HFIXEDSZ + n; i++) {
+		a = query[i] >= 'A' && query[i] <= 'Z' ? query[i] + 32 :
+		    query[i];
+		b = msg[i] >= 'A' && msg[i] <= 'Z' ? msg[i] + 32 : msg[i];
+		if (a != b)
+			return 0;
 	}
 	return 1;
 }

@@ -17,6 +17,9 @@
 #define DNSMSG_TXT 16
 #define DNSMSG_AAAA 28
 #define DNSMSG_TLSA 52
+#define DNSMSG_SOA 6
+
+#define DNSMSG_QUERY_MAX 512	/* a query dnsmsg_query() writes fits */
 
 struct dnsmsg_mx {
 	unsigned pref;
@@ -39,6 +42,10 @@ struct dnsmsg {
 int dnsmsg_parse(const unsigned char *msg, size_t len, int type,
     struct dnsmsg *out, char *err, size_t errsz);
 int dnsmsg_name_ok(const char *name);
+size_t dnsmsg_query(unsigned id, const char *name, int type,
+    unsigned char *buf, size_t bufsz);
+int dnsmsg_is_reply(const unsigned char *query, size_t qlen,
+    const unsigned char *msg, size_t len);
 int dnsmsg_resolver_parse(const char *s, size_t len, struct in_addr *addr,
     unsigned *port);
 

@@ -23,6 +23,10 @@
  *	  most answers;
  *	- parsing is a function of the bytes: a second parse gives the same
  *	  struct, byte for byte.
+ *
+ *	The same response goes to dnsmsg_is_reply() against tlspin doctor's
+ *	query for example.com's SOA, with the id the response starts with:
+ *	it says 0 or 1, and 1 only for bytes that hold the whole question.
  */
 #include "autoconf.h"
 
@@ -85,6 +89,24 @@ fuzz_dnsmsg_addr(int type, const struct dnsmsg *d)
 	}
 }
 
+/* dnsmsg_is_reply() on the response, for the query with its id. */
+static void
+fuzz_dnsmsg_reply(const unsigned char *data, size_t size)
+{
+	unsigned char q[DNSMSG_QUERY_MAX];
+	unsigned id = size >= 2 ? (unsigned)data[0] << 8 | data[1] : 0;
+	size_t qlen = dnsmsg_query(id, "example.com", DNSMSG_SOA, q,
+	    sizeof(q));
+	int r;
+
+	check_that(qlen > 12, T, "the query is built");
+	r = dnsmsg_is_reply(q, qlen, data, size);
+	check_that(r == 0 || r == 1, T, "dnsmsg_is_reply gives 0 or 1");
+	if (r)
+		check_that(size >= qlen - 11 && (data[2] & 0x80), T,
+		    "a reply holds the header and the question, with QR");
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -123,6 +145,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		    "nothing kept that was not counted as an answer");
 	}
 
+	fuzz_dnsmsg_reply(data, size);
 	err2[0] = '\0';
 	ok2 = dnsmsg_parse(data, size, type, &again, err2, sizeof(err2));
 	check_that(ok2 == ok && memcmp(&d, &again, sizeof(d)) == 0 &&

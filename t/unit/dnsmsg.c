@@ -17,7 +17,10 @@
  *	AD bit and the response code. A truncated message, a count past the
  *	records, bytes after them, an owner name that loops and a message
  *	over 64 KiB are refused with a reason. Then dnsmsg_name_ok() on the
- *	edges of a host name.
+ *	edges of a host name, and the query tlspin doctor sends: read back
+ *	with libc's ns_* parser it has RD, AD, the question, and an OPT
+ *	record with the DO bit; a reply to it is told from one to another
+ *	query, and the AD bit of the reply is what dnsmsg_parse() reads.
  */
 #include "autoconf.h"
 
@@ -610,6 +613,73 @@ test_name_ok(void)
 	tap_is_int(dnsmsg_name_ok(name), 0, "a name of 254 bytes");
 }
 
+static void
+test_query(void)
+{
+	unsigned char q[DNSMSG_QUERY_MAX], r[DNSMSG_QUERY_MAX];
+	char name[NS_MAXDNAME];
+	size_t n, m;
+	ns_msg h;
+	ns_rr rr;
+
+	n = dnsmsg_query(0xbeef, ".", DNSMSG_SOA, q, sizeof(q));
+	tap_is_int((long long)n, 12 + 5 + 11, "the root SOA query: header, "
+	    "question, OPT");
+	tap_ok(ns_initparse(q, (int)n, &h) == 0 && ns_msg_id(h) == 0xbeef &&
+	    ns_msg_getflag(h, ns_f_qr) == 0 && ns_msg_getflag(h, ns_f_rd) &&
+	    ns_msg_getflag(h, ns_f_ad) && ns_msg_count(h, ns_s_qd) == 1 &&
+	    ns_msg_count(h, ns_s_an) == 0 && ns_msg_count(h, ns_s_ar) == 1,
+	    "libc reads it: the id, a query with RD and AD, one question, "
+	    "one additional record");
+	tap_ok(ns_parserr(&h, ns_s_qd, 0, &rr) == 0 &&
+	    strcmp(ns_rr_name(rr), ".") == 0 && ns_rr_type(rr) == ns_t_soa &&
+	    ns_rr_class(rr) == ns_c_in, "the question is . SOA IN");
+	tap_ok(ns_parserr(&h, ns_s_ar, 0, &rr) == 0 &&
+	    ns_rr_type(rr) == ns_t_opt && ns_rr_class(rr) == 1232 &&
+	    ns_rr_ttl(rr) == 0x8000 && ns_rr_rdlen(rr) == 0,
+	    "an EDNS0 OPT record: 1232 bytes, version 0, the DO bit");
+	n = dnsmsg_query(7, "_25._tcp.mx.example.com", DNSMSG_TLSA, q,
+	    sizeof(q));
+	tap_ok(n > 0 && ns_initparse(q, (int)n, &h) == 0 &&
+	    ns_parserr(&h, ns_s_qd, 0, &rr) == 0 &&
+	    snprintf(name, sizeof(name), "%s", ns_rr_name(rr)) > 0 &&
+	    strcmp(name, "_25._tcp.mx.example.com") == 0 &&
+	    ns_rr_type(rr) == ns_t_tlsa, "a name of four labels reads back");
+	tap_is_int((long long)dnsmsg_query(1, "mx example.com", DNSMSG_A, q,
+	    sizeof(q)), 0, "no query for a name no host has");
+	tap_is_int((long long)dnsmsg_query(1, "example.com", DNSMSG_A, q, 20),
+	    0, "no query into a buffer too small");
+
+	/* the reply: the query's bytes with QR, RA and AD; then not */
+	n = dnsmsg_query(0x1234, "example.com", DNSMSG_SOA, q, sizeof(q));
+	memcpy(r, q, n);
+	r[2] |= 0x80;
+	r[3] = 0xa0;
+	tap_ok(dnsmsg_is_reply(q, n, r, n), "a reply with the same id and "
+	    "question answers it");
+	tap_ok(dnsmsg_parse(r, n, DNSMSG_SOA, &D, E, sizeof(E)) == 1 &&
+	    D.ad == 1 && D.rcode == 0, "its AD bit is read: validated");
+	r[3] = 0x80;
+	tap_ok(dnsmsg_parse(r, n, DNSMSG_SOA, &D, E, sizeof(E)) == 1 &&
+	    D.ad == 0, "without AD: not validated");
+	r[NS_HFIXEDSZ + 1] = 'E';	/* "Example": 0x20 case is the same */
+	tap_ok(dnsmsg_is_reply(q, n, r, n), "the question in another case "
+	    "still answers it");
+	r[NS_HFIXEDSZ + 1] = 'x';
+	tap_ok(!dnsmsg_is_reply(q, n, r, n), "another question does not");
+	r[NS_HFIXEDSZ + 1] = 'e';
+	r[1] ^= 1;
+	tap_ok(!dnsmsg_is_reply(q, n, r, n), "another id does not");
+	r[1] ^= 1;
+	r[2] &= 0x7f;
+	tap_ok(!dnsmsg_is_reply(q, n, r, n), "a query (QR clear) does not");
+	r[2] |= 0x80;
+	m = NS_HFIXEDSZ + 4;
+	tap_ok(!dnsmsg_is_reply(q, n, r, m), "a reply cut inside the "
+	    "question does not");
+	tap_ok(!dnsmsg_is_reply(q, 5, r, n), "nor one to a query too short");
+}
+
 int
 main(void)
 {
@@ -625,5 +695,6 @@ main(void)
 	test_header();
 	test_malformed();
 	test_name_ok();
+	test_query();
 	return tap_done();
 }
