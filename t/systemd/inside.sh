@@ -57,7 +57,6 @@ EOT
 	systemctl restart postfix
 }
 
-# What tlspin's package does, for a tree where it was put with make install.
 procs() {
 	cg=$(systemctl show -p ControlGroup --value tlspind.service)
 	[ -n "$cg" ] || return 0
