@@ -354,17 +354,15 @@ static int
 config_path(char *dst, size_t dstsz, const char *v, size_t len,
     const char **err)
 {
-	if (len > 0 && v[0] != '/') {
+	if (len == 0) {
+		dst[0] = '\0';
+		return 1;
+	}
+	if (v[0] != '/') {
 		*err = "expected an absolute path, or nothing for none";
 		return 0;
 	}
-	if (len >= dstsz) {
-		*err = "value is too long";
-		return 0;
-	}
-	memcpy(dst, v, len);
-	dst[len] = '\0';
-	return 1;
+	return config_copy(dst, dstsz, v, len, err);
 }
 
 static int
