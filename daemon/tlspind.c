@@ -771,7 +771,7 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz, char *warn,
 	    sd_event_add_signal(d->ev, NULL, SIGUSR1, tlspind_on_usr1, d) < 0 ||
 	    sd_event_now(d->ev, CLOCK_MONOTONIC, &now) < 0 ||
 	    sd_event_add_time(d->ev, &save, CLOCK_MONOTONIC,
-	    now + COUNTERS_EVERY * 1000000ULL, 1000000ULL, tlspind_on_save,
+	    now + COUNTERS_EVERY * 1000000ULL, 100000ULL, tlspind_on_save,
 	    d) < 0 ||
 	    sd_event_set_watchdog(d->ev, 1) < 0) {
 		snprintf(err, errsz, "cannot set up the event loop");
@@ -794,6 +794,8 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz, char *warn,
 		    "%s until %s opens", d->cfg.mode == MODE_OBSERVE ?
 		    "NOTFOUND (mode = observe)" : "TEMP, so Postfix defers "
 		    "mail,", d->cfg.store);
+	else
+		server_stats_save(d->srv);	/* tlspin stats: running now */
 	if (!tlspind_wire(d)) {
 		snprintf(err, errsz, "out of memory");
 		return 0;

@@ -313,19 +313,27 @@ cli_record_text(FILE *f, const struct cli *c, const char *key,
 		fprintf(f, "note:         %s\n", r->note);
 }
 
-/* Print a "name": "time" pair, null for "never". */
-static void
-cli_json_time(FILE *f, const char *name, uint64_t t)
+/* Print a time as a JSON value: an ISO 8601 UTC string as cli_time()
+ * writes it, or null for "never". Every --json time goes through here. */
+void
+cli_json_iso(FILE *f, uint64_t t)
 {
 	char buf[64];
 
-	fprintf(f, ",\"%s\":", name);
 	if (t == 0) {
 		fputs("null", f);
 		return;
 	}
 	cli_time(buf, sizeof(buf), t);
 	json_string(f, buf);
+}
+
+/* Print a "name": "time" pair, null for "never". */
+static void
+cli_json_time(FILE *f, const char *name, uint64_t t)
+{
+	fprintf(f, ",\"%s\":", name);
+	cli_json_iso(f, t);
 }
 
 /* Print a record as one JSON object. */

@@ -44,6 +44,7 @@ int cli_open(struct cli *c, int flags, struct store **out);
 int cli_key(const char *arg, char *out, int address);
 uint64_t cli_now(void);
 void cli_time(char *buf, size_t bufsz, uint64_t t);
+void cli_json_iso(FILE *f, uint64_t t);
 void cli_expires(char *buf, size_t bufsz, const struct record *r);
 const char *cli_answer(const struct cli *c, const struct record *r,
     uint64_t now, char *buf, size_t bufsz);

@@ -1348,9 +1348,9 @@ doctor_check_requests(struct doctor *d, const struct learner_stats *ls)
 		return;
 	saved = doctor_counter(d->counters, "saved");
 	requests = doctor_counter(d->counters, "requests");
-	if (d->started > 0 && now > d->started + 3 * COUNTERS_EVERY &&
+	if (d->started > 0 && now > d->started + COUNTERS_STALE &&
 	    (d->counters_st != COUNTERS_OK ||
-	    saved + 3 * COUNTERS_EVERY < now)) {
+	    saved + COUNTERS_STALE < now)) {
 		doctor_add(d, "tlspind.requests", SEV_WARN, "tlspin --store DIR "
 		    "doctor with the store tlspind uses (store = in "
 		    "tlspin.conf, or its --store)", "the tlspind answering on "

@@ -622,8 +622,9 @@ learn_summary_json(struct learn_run *x)
 	    (unsigned long long)x->upgraded, (unsigned long long)x->expired,
 	    (unsigned long long)st->unrecorded, (unsigned long long)st->aged);
 	for (i = 0; i < x->nshown; i++) {
-		printf("%s{\"time\":%llu,\"domain\":", i ? "," : "",
-		    (unsigned long long)x->shown[i].time);
+		printf("%s{\"time\":", i ? "," : "");
+		cli_json_iso(stdout, x->shown[i].time);
+		printf(",\"domain\":");
 		json_string(stdout, x->shown[i].domain);
 		printf(",\"state\":\"%s\",\"reason\":",
 		    policy_state_name(x->shown[i].new_state));

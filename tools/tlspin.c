@@ -1403,7 +1403,7 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 	    "\"ignored\":%llu,\"unparsed\":%llu,\"forged\":%llu,"
 	    "\"deliveries\":%llu,\"local\":%llu,\"transitions\":%llu,"
 	    "\"unrecorded\":%llu,\"aged\":%llu,"
-	    "\"last_time\":%llu,\"future\":%llu,\"position\":",
+	    "\"future\":%llu,\"last_time\":",
 	    (unsigned long long)ls->lines, (unsigned long long)ls->smtp,
 	    (unsigned long long)ls->used, (unsigned long long)ls->ignored,
 	    (unsigned long long)ls->unparsed, (unsigned long long)ls->forged,
@@ -1411,10 +1411,161 @@ cmd_stats_learn_json(const struct learner_stats *ls, const char *where)
 	    (unsigned long long)ls->local,
 	    (unsigned long long)ls->transitions,
 	    (unsigned long long)ls->unrecorded, (unsigned long long)ls->aged,
-	    (unsigned long long)ls->last_time,
 	    (unsigned long long)ls->future);
+	cli_json_iso(stdout, ls->last_time);
+	printf(",\"position\":");
 	json_string(stdout, where);
 	putchar('}');
+}
+
+/*
+ * tlspind's counters file is lines "name=value" (counters.c). For people
+ * and for --json: saved= is a time, mode= a word, the rest numbers; the
+ * replies by kind are grouped under "replies".
+ */
+static const char *const stats_replies[] = {
+	"ok", "notfound", "temp", "perm", "observed", NULL
+};
+
+/* The value of name in the counters text, or NULL; its length in len. */
+static const char *
+cmd_stats_counter(const char *text, const char *name, size_t *len)
+{
+	const char *p = text, *end;
+	size_t n = strlen(name);
+
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p += p != NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			end = strchr(p + n + 1, '\n');
+			*len = end != NULL ? (size_t)(end - p - n - 1) :
+			    strlen(p + n + 1);
+			return p + n + 1;
+		}
+	return NULL;
+}
+
+/* A counter as a number (0 when absent or not a number). */
+static uint64_t
+cmd_stats_number(const char *text, const char *name)
+{
+	size_t len;
+	const char *v = cmd_stats_counter(text, name, &len);
+
+	return v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+static int
+cmd_stats_is_reply(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; stats_replies[i] != NULL; i++)
+		if (strlen(stats_replies[i]) == len &&
+		    strncmp(stats_replies[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* One counter line "name=value" as "name":value, digits as a number. */
+static void
+cmd_stats_json_pair(const char *line, size_t len, int *first)
+{
+	const char *eq = memchr(line, '=', len);
+	size_t nlen = (size_t)(eq - line), vlen = len - nlen - 1, i;
+	int digits = vlen > 0 && vlen < 20;
+	char v[COUNTERS_MAX + 1];
+
+	for (i = 0; i < vlen && digits; i++)
+		digits = eq[1 + i] >= '0' && eq[1 + i] <= '9';
+	printf("%s\"%.*s\":", *first ? "" : ",", (int)nlen, line);
+	*first = 0;
+	if (digits) {
+		printf("%.*s", (int)vlen, eq + 1);
+		return;
+	}
+	memcpy(v, eq + 1, vlen);
+	v[vlen] = '\0';
+	json_string(stdout, v);
+}
+
+/* Every counter but saved= and the replies (put apart), in file order. */
+static void
+cmd_stats_json_rest(const char *text, int replies, int *first)
+{
+	const char *p = text, *end, *eq;
+	size_t len;
+
+	for (; *p != '\0'; p = end + 1) {
+		end = strchr(p, '\n');
+		if (end == NULL)
+			break;
+		len = (size_t)(end - p);
+		eq = memchr(p, '=', len);
+		if (eq == NULL || (eq - p == 5 && strncmp(p, "saved", 5) == 0))
+			continue;
+		if (cmd_stats_is_reply(p, (size_t)(eq - p)) == replies)
+			cmd_stats_json_pair(p, len, first);
+	}
+}
+
+/* "daemon": null, or its counters as an object (see doc/tlspin.1). */
+static void
+cmd_stats_daemon_json(const char *text, size_t len, uint64_t now)
+{
+	uint64_t saved = cmd_stats_number(text, "saved");
+	int first = 0;
+
+	if (len == 0) {
+		printf(",\"daemon\":null");
+		return;
+	}
+	printf(",\"daemon\":{\"saved\":");
+	cli_json_iso(stdout, saved);
+	printf(",\"age_seconds\":%llu,\"live\":%s",
+	    (unsigned long long)(now > saved ? now - saved : 0),
+	    saved + COUNTERS_STALE >= now ? "true" : "false");
+	cmd_stats_json_rest(text, 0, &first);
+	printf(",\"replies\":{");
+	first = 1;
+	cmd_stats_json_rest(text, 1, &first);
+	printf("}}");
+}
+
+/* The daemon's counters for people: when saved (an age), then figures. */
+static void
+cmd_stats_daemon_text(const char *text, size_t len, uint64_t now)
+{
+	uint64_t saved = cmd_stats_number(text, "saved"), age;
+	size_t mlen = 0;
+	const char *mode = cmd_stats_counter(text, "mode", &mlen);
+	char t[64];
+	int i;
+
+	if (len == 0) {
+		printf("daemon:     no counters yet (tlspind has not run on this "
+		    "store)\n");
+		return;
+	}
+	age = now > saved ? now - saved : 0;
+	cli_time(t, sizeof(t), saved);
+	printf("daemon:     counters saved %llu s ago (%s), mode %.*s%s\n",
+	    (unsigned long long)age, t, mode ? (int)mlen : 1,
+	    mode ? mode : "?", saved + COUNTERS_STALE >= now ? "" :
+	    "\n            (stale: tlspind saves them every second while it "
+	    "runs on this store;\n            it is stopped, or uses another "
+	    "store)");
+	printf("  clients     %llu connected\n  connections %llu (%llu "
+	    "refused, %llu timed out)\n  requests    %llu:",
+	    (unsigned long long)cmd_stats_number(text, "clients"),
+	    (unsigned long long)cmd_stats_number(text, "connections"),
+	    (unsigned long long)cmd_stats_number(text, "refused"),
+	    (unsigned long long)cmd_stats_number(text, "timeouts"),
+	    (unsigned long long)cmd_stats_number(text, "requests"));
+	for (i = 0; stats_replies[i] != NULL; i++)
+		printf("%s %s %llu", i ? "," : "", stats_replies[i],
+		    (unsigned long long)cmd_stats_number(text,
+		    stats_replies[i]));
+	putchar('\n');
 }
 
 static int
@@ -1464,8 +1615,8 @@ cmd_stats(struct cli *c, int argc, char **argv)
 			printf("%s\"%s\":%zu", i ? "," : "",
 			    policy_state_name((enum policy_state)i),
 			    x.states[i]);
-		printf("},\"daemon\":");
-		json_string(stdout, daemon);
+		printf("}");
+		cmd_stats_daemon_json(daemon, dlen, x.now);
 		cmd_stats_learn_json(&ls, where);
 		printf("}\n");
 		return EXIT_OKAY;
@@ -1484,9 +1635,7 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	printf("events:     %zu (kept at most %d)\n", info.events,
 	    STORE_EVENTS_MAX);
 	cmd_stats_learn_text(&ls, where);
-	printf("daemon counters (saved every %d s and at stop):\n%s",
-	    COUNTERS_EVERY,
-	    dlen ? daemon : "  none yet (tlspind has not run on this store)\n");
+	cmd_stats_daemon_text(daemon, dlen, x.now);
 	return EXIT_OKAY;
 }
 

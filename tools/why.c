@@ -96,7 +96,9 @@ why_event_text(const struct record_event *e, int with_domain)
 static void
 why_event_json(const struct record_event *e)
 {
-	printf("{\"time\":%llu,\"domain\":", (unsigned long long)e->time);
+	printf("{\"time\":");
+	cli_json_iso(stdout, e->time);
+	printf(",\"domain\":");
 	json_string(stdout, e->domain);
 	printf(",\"from\":");
 	json_string(stdout, why_state(e->old_state));

@@ -6,7 +6,10 @@
 
 #define COUNTERS_FILE "tlspind.counters"	/* in the store directory */
 #define COUNTERS_MAX 1024	/* bytes of text, at most */
-#define COUNTERS_EVERY 5	/* seconds between saves */
+#define COUNTERS_EVERY 1	/* seconds between saves */
+/* Counters saved longer ago than this: tlspind is not running on this
+ * store (or is stuck). Several periods, so a busy host is not flagged. */
+#define COUNTERS_STALE 15
 
 enum counters_status {
 	COUNTERS_OK = 0,

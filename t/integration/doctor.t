@@ -385,7 +385,7 @@ finding ok postfix.tls_level; ok $? "... and the other checks still run"
 
 # --- the tlspind that answers uses another store -----------------------------
 
-# Its counters are saved every 5 s: once it has run for 15 s, a store
+# Its counters are saved every second: once it has run for 15 s, a store
 # without them (or with stale ones) is not the one it serves.
 other_store() {
 	OUT=$("$TLSPIN" -c "$T/good.conf" --store "$STORE2" doctor \

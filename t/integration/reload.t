@@ -3,7 +3,7 @@
 # READY=1), a bad one is reported and the running settings stay. Observe
 # mode answers NOTFOUND and counts what it would have said.
 . "$abs_top_srcdir/t/integration/lib.sh"
-need "$POSTMAP" socat
+need "$POSTMAP" socat jq
 
 pin r.test --level secure --match mx.r.test
 CONF=$T/tlspin.conf
@@ -38,7 +38,7 @@ kill -USR1 "$DAEMON_PID"
 wait_for grep -q "observed=2" "$T/daemon.log"; ok $? "SIGUSR1 logs counters, observe counted both"
 stop_daemon
 is "$DAEMON_STATUS" 0 "stops cleanly"
-out=$("$TLSPIN" --store "$STORE" stats)
-like "$out" "observed=2" "counters are saved in the store for tlspin stats"
-like "$out" "requests=4" "every request counted"
+out=$("$TLSPIN" --store "$STORE" stats --json)
+is "$(echo "$out" | jq .daemon.replies.observed)" 2 "counters are saved in the store for tlspin stats"
+is "$(echo "$out" | jq .daemon.requests)" 4 "every request counted"
 done_testing

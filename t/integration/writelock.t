@@ -8,7 +8,7 @@
 # (LOOKUP_BOUND seconds); the lock is held for as long as the test
 # needs, so what is checked is "answered while the lock is held".
 . "$abs_top_srcdir/t/integration/lib.sh"
-need "$POSTMAP" socat timeout
+need "$POSTMAP" socat timeout jq
 WRITELOCK=$abs_top_builddir/t/integration/writelock
 LOOKUP_BOUND=10
 HOLDER_PID=
@@ -46,8 +46,8 @@ lookup() {
 
 # counter NAME: its value in the counters tlspin stats shows.
 counter() {
-	"$TLSPIN" --store "$STORE" stats 2>/dev/null |
-		sed -n "s/^$1=//p"
+	"$TLSPIN" --store "$STORE" stats --json 2>/dev/null |
+		jq ".daemon.$1 // .daemon.replies.$1"
 }
 
 pin locked.test --level encrypt
@@ -70,7 +70,7 @@ hold "$STORE"
 ok $? "the write lock is held again, tlspind running"
 saved=0
 i=0
-while [ $i -lt 150 ]; do	# at most 30 s, six save periods
+while [ $i -lt 150 ]; do	# at most 30 s, many save periods
 	lookup locked.test
 	[ "$PM_OUT" = encrypt ] || break
 	asked=$((asked + 1))
