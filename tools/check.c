@@ -2,7 +2,7 @@
  * NAME
  *	check - tlspin check: grade a mail domain's TLS like tlspind would
  * SYNOPSIS
- *	tlspin check [--json] [--mx HOST] [--address ADDR] [--port N]
+ *	tlspin check [--json|--plugin] [--mx HOST] [--address ADDR] [--port N]
  *	    [--starttls smtp|submission|imap|pop3] [--tls] [--cafile FILE]
  *	    [--resolver ADDR[:PORT]] [--timeout SECONDS] DOMAIN
  * DESCRIPTION
@@ -15,9 +15,13 @@
  *
  *	Exit status like a monitoring plugin: 0 pass (secure, or DANE),
  *	1 warn (encrypt: TLS, but not every certificate proved), 2 fail
- *	(no TLS we could pin, or nothing answered), 3 could not check (bad
- *	arguments). The CA store, resolver and timeout default to tlspind's
- *	probe settings in tlspin.conf.
+ *	(no TLS we could pin, or no server answered), 3 could not check
+ *	(bad arguments, no resolver answered, no route to any server: the
+ *	trouble is here, not at DOMAIN). With --plugin the output is a
+ *	monitoring plugin's: one status line "TLSPIN OK - ..." with
+ *	performance data after "|", then the problems. The CA store,
+ *	resolver and timeout default to tlspind's probe settings in
+ *	tlspin.conf.
  */
 #include "autoconf.h"
 
@@ -37,6 +41,44 @@
 #define CHECK_FAIL 2
 #define CHECK_UNKNOWN 3
 
+/*
+ * Why the check itself could not run, or NULL: no resolver answered
+ * the MX lookup (or any address lookup), or this machine has no route
+ * to any address. Then nothing was learned about DOMAIN: exit 3.
+ */
+static const char *
+check_could_not(const struct probe_result *r, unsigned secs, char *buf,
+    size_t bufsz)
+{
+	unsigned i, j, silent = 0, addrs = 0, unroutable = 0;
+
+	for (i = 0; i < r->nmx; i++) {
+		silent += r->mx[i].naddr == 0 && r->mx[i].dns_silent;
+		for (j = 0; j < r->mx[i].naddr; j++, addrs++)
+			unroutable += r->mx[i].addr[j].unroutable;
+	}
+	if (r->dns_silent || (r->nmx > 0 && silent == r->nmx)) {
+		snprintf(buf, bufsz, "the resolver %s did not answer within "
+		    "%u s: check that it runs, or name one with --resolver "
+		    "(probe_resolver in tlspin.conf) or a longer --timeout",
+		    r->resolver, secs);
+		return buf;
+	}
+	if (addrs > 0 && unroutable == addrs) {
+		snprintf(buf, bufsz, "this machine has no route to any "
+		    "address of the MX hosts (no network?)");
+		return buf;
+	}
+	return NULL;
+}
+
+/* An address connected but sent no banner: it was not reached. */
+static int
+check_reached(const struct probe_addr *a)
+{
+	return a->connected && (a->banner[0] != '\0' || a->tls_done);
+}
+
 static const char *
 check_status(enum probe_verdict v)
 {
@@ -51,15 +93,15 @@ check_exit(enum probe_verdict v)
 	    v == PROBE_ENCRYPT ? CHECK_WARN : CHECK_FAIL;
 }
 
+/* A certificate's date as every tlspin time: cli_time(); "?" if unset
+ * or before 1970. */
 static void
 check_date(char *buf, size_t bufsz, int64_t t)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (t <= 0)
 		snprintf(buf, bufsz, "?");
+	else
+		cli_time(buf, bufsz, (uint64_t)t);
 }
 
 /* ----------------------------------------------------------------- text */
@@ -101,7 +143,10 @@ check_text_addr(const struct probe_addr *a, const struct probe_result *r,
 	printf("  %s [%s]:%u  %u ms\n", host, a->address, a->port, a->ms);
 	if (a->banner[0])
 		printf("    banner       %s\n", a->banner);
-	if (a->connected)
+	if (a->connected && !check_reached(a))
+		printf("    %-12s not reached (connected, but no banner)\n",
+		    r->proto == PROBE_POP3 ? "STLS" : "STARTTLS");
+	else if (a->connected)
 		printf("    %-12s %s\n", r->proto == PROBE_POP3 ? "STLS" :
 		    "STARTTLS", a->starttls ? "offered" : "NOT offered");
 	if (a->tls_done)
@@ -111,7 +156,7 @@ check_text_addr(const struct probe_addr *a, const struct probe_result *r,
 }
 
 static void
-check_text(const struct probe_result *r, int64_t now)
+check_text(const struct probe_result *r, int64_t now, const char *unknown)
 {
 	static const char *src[] = { "DNS", "no MX: the domain itself",
 	    "given" };
@@ -143,6 +188,11 @@ check_text(const struct probe_result *r, int64_t now)
 		    "_mta-sts." : "no _mta-sts TXT record",
 		    r->mta_sts ? r->domain : "", r->mta_sts ? " has a "
 		    "v=STSv1 TXT record (the policy is not fetched)" : "");
+	if (unknown) {
+		printf("verdict:        unknown: could not check: %s\n(%u ms)\n",
+		    unknown, r->ms);
+		return;
+	}
 	printf("verdict:        %s (%s)\n", probe_verdict_name(r->verdict),
 	    check_status(r->verdict));
 	if (r->policy[0])
@@ -216,7 +266,9 @@ check_json_addr(const struct probe_addr *a, int64_t now)
 	printf(",\"port\":%u,\"ms\":%u,\"connected\":%s,\"banner\":", a->port,
 	    a->ms, a->connected ? "true" : "false");
 	json_string(stdout, a->banner);
-	printf(",\"starttls\":%s,\"error\":", a->starttls ? "true" : "false");
+	printf(",\"reached\":%s,\"starttls\":%s,\"error\":",
+	    check_reached(a) ? "true" : "false", a->starttls ? "true" :
+	    "false");
 	json_string(stdout, a->error);
 	printf(",\"tls\":");
 	if (a->tls_done)
@@ -227,7 +279,7 @@ check_json_addr(const struct probe_addr *a, int64_t now)
 }
 
 static void
-check_json(const struct probe_result *r, int64_t now)
+check_json(const struct probe_result *r, int64_t now, const char *unknown)
 {
 	static const char *src[] = { "dns", "implicit", "given" };
 	const struct probe_mx *mx;
@@ -237,8 +289,16 @@ check_json(const struct probe_result *r, int64_t now)
 	json_string(stdout, r->domain);
 	printf(",\"protocol\":\"%s\",\"verdict\":\"%s\",\"status\":\"%s\","
 	    "\"policy\":", probe_proto_name(r->proto),
-	    probe_verdict_name(r->verdict), check_status(r->verdict));
+	    probe_verdict_name(r->verdict), unknown ? "unknown" :
+	    check_status(r->verdict));
 	json_string(stdout, r->policy);
+	printf(",\"resolver\":");
+	json_string(stdout, r->resolver);
+	printf(",\"could_not_check\":");
+	if (unknown)
+		json_string(stdout, unknown);
+	else
+		fputs("null", stdout);
 	printf(",\"mx_source\":\"%s\",\"dnssec\":%s,\"mta_sts\":%s,"
 	    "\"error\":", src[r->mx_source], r->dnssec ? "true" : "false",
 	    r->mta_sts ? "true" : "false");
@@ -269,6 +329,59 @@ check_json(const struct probe_result *r, int64_t now)
 	printf("]}\n");
 }
 
+/* --------------------------------------------------------------- plugin */
+
+/* The fewest days left of any certificate seen; 0 with none seen. */
+static int
+check_days_left(const struct probe_result *r, int64_t now, long long *out)
+{
+	const struct probe_addr *a;
+	unsigned i, j;
+	int any = 0;
+
+	for (i = 0; i < r->nmx; i++)
+		for (j = 0; j < r->mx[i].naddr; j++) {
+			a = &r->mx[i].addr[j];
+			if (!a->tls_done)
+				continue;
+			if (!any || (a->tls.not_after - now) / 86400 < *out)
+				*out = (a->tls.not_after - now) / 86400;
+			any = 1;
+		}
+	return any;
+}
+
+/*
+ * As a monitoring plugin (Nagios, Icinga, Naemon): one status line,
+ * "TLSPIN WORD - what | perfdata", then one line a problem. time is
+ * the whole check; days_left the certificate nearest its end.
+ */
+static void
+check_plugin(const struct probe_result *r, int64_t now, int rc,
+    const char *unknown)
+{
+	static const char *const word[] = { "OK", "WARNING", "CRITICAL",
+	    "UNKNOWN" };
+	long long days;
+	unsigned i;
+
+	printf("TLSPIN %s - %s: ", word[rc], r->domain);
+	if (unknown)
+		printf("could not check: %s", unknown);
+	else if (r->policy[0])
+		printf("%s, tlspin would pin \"%s\"",
+		    probe_verdict_name(r->verdict), r->policy);
+	else
+		printf("%s, %s", probe_verdict_name(r->verdict),
+		    r->nproblems ? r->problems[0] : "nothing to pin");
+	printf(" | time=%ums", r->ms);
+	if (check_days_left(r, now, &days))
+		printf(" days_left=%lld", days);
+	putchar('\n');
+	for (i = 0; i < r->nproblems; i++)
+		printf("%s\n", r->problems[i]);
+}
+
 /* ------------------------------------------------------------- command */
 
 static int check_usage(const char *fmt, ...)
@@ -284,7 +397,7 @@ check_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: tlspin check [--json] [--mx HOST] "
+	fprintf(stderr, "\nusage: tlspin check [--json|--plugin] [--mx HOST] "
 	    "[--address ADDR] [--port N]\n    [--starttls smtp|submission|"
 	    "imap|pop3] [--tls] [--cafile FILE]\n    [--resolver ADDR[:PORT]] "
 	    "[--timeout SECONDS] DOMAIN\n");
@@ -311,6 +424,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "plugin", no_argument, NULL, 'P' },
 		{ "mx", required_argument, NULL, 'm' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
@@ -325,13 +439,17 @@ cmd_check(struct cli *c, int argc, char **argv)
 	struct probe_result *r;
 	struct probe_opts o;
 	unsigned secs = 0;
-	int json = 0, cafile = 0, resolver = 0, ch, rc;
+	int json = 0, plugin = 0, cafile = 0, resolver = 0, ch, rc;
+	char why[300];
+	const char *unknown;
+	int64_t now;
 
 	memset(&o, 0, sizeof(o));
-	while ((ch = cli_getopt("check", argc, argv, "jm:a:p:s:TC:r:t:h",
+	while ((ch = cli_getopt("check", argc, argv, "jPm:a:p:s:TC:r:t:h",
 	    opts)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
+		case 'P': plugin = 1; break;
 		case 'm': o.mx = optarg; break;
 		case 'a': o.address = optarg; break;
 		case 'T': o.implicit_tls = 1; break;
@@ -366,6 +484,9 @@ cmd_check(struct cli *c, int argc, char **argv)
 		o.resolver = c->cfg.probe_resolver;
 	if (optind + 1 != argc)
 		return check_usage("%s", "expected one DOMAIN");
+	if (json && plugin)
+		return check_usage("%s", "--json and --plugin: one or the "
+		    "other");
 	o.timeout_ms = secs * 1000;
 	r = malloc(sizeof(*r));
 	if (r == NULL) {
@@ -378,12 +499,19 @@ cmd_check(struct cli *c, int argc, char **argv)
 		free(r);
 		return CHECK_UNKNOWN;
 	}
-	probe_judge(r, (int64_t)time(NULL));
-	if (json)
-		check_json(r, (int64_t)time(NULL));
+	now = (int64_t)time(NULL);
+	probe_judge(r, now);
+	unknown = check_could_not(r, secs, why, sizeof(why));
+	rc = unknown ? CHECK_UNKNOWN : check_exit(r->verdict);
+	if (plugin)
+		check_plugin(r, now, rc, unknown);
+	else if (json)
+		check_json(r, now, unknown);
 	else
-		check_text(r, (int64_t)time(NULL));
-	rc = check_exit(r->verdict);
+		check_text(r, now, unknown);
+	if (unknown && json)
+		fprintf(stderr, "tlspin check: could not check %s: %s (exit "
+		    "3)\n", r->domain, unknown);
 	free(r);
 	return rc;
 }

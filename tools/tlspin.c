@@ -1688,14 +1688,18 @@ static const struct cmd cmds[] = {
 	{ "events", cmd_events, "[--json] [--limit N] [DOMAIN]\nThe audit "
 	    "trail of state changes, oldest first (the last N, default 50;\n"
 	    "0 for all).\n" },
-	{ "check", cmd_check, "[--json] [--mx HOST] [--address ADDR] "
+	{ "check", cmd_check, "[--json|--plugin] [--mx HOST] [--address ADDR] "
 	    "[--port N]\n    [--starttls smtp|submission|imap|pop3] [--tls] "
 	    "[--cafile FILE]\n    [--resolver ADDR[:PORT]] [--timeout SECONDS] "
 	    "DOMAIN\nProbe DOMAIN's mail servers now: STARTTLS, protocol, "
 	    "certificate, chain,\nname, DANE TLSA and MTA-STS records, and the "
 	    "policy tlspin would pin.\nExit 0 pass (secure or DANE), 1 warn "
-	    "(encrypt), 2 fail (no TLS to pin),\n3 could not check. "
-	    "--starttls imap|pop3 and --tls check the host DOMAIN itself.\n" },
+	    "(encrypt), 2 fail (no TLS to pin, no server\nanswered), 3 could "
+	    "not check (bad arguments, no answer from the resolver\nwithin "
+	    "--timeout, no network). --plugin: as a monitoring plugin, one "
+	    "line\n\"TLSPIN OK|WARNING|CRITICAL|UNKNOWN - ... | time=MSms "
+	    "days_left=N\" and the\nproblems. --starttls imap|pop3 and --tls "
+	    "check the host DOMAIN itself.\n" },
 	{ "doctor", cmd_doctor, "[--json] [--postfix-config DIR] "
 	    "[--socket PATH]\n    [--resolver ADDR[:PORT]] [--timeout SECONDS]"
 	    "\nAudit this host's Postfix and tlspin setup: each finding with "

@@ -792,27 +792,53 @@ probe_res_init(res_state st, const struct probe_opts *o, char *err,
 	return 1;
 }
 
+/* The resolver asked, as ADDR:PORT, for a message that names it. */
+static void
+probe_res_name(const struct __res_state *st, char *out, size_t outsz)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (st->nscount > 0 && st->nsaddr_list[0].sin_family == AF_INET &&
+	    inet_ntop(AF_INET, &st->nsaddr_list[0].sin_addr, a,
+	    sizeof(a)) != NULL)
+		snprintf(out, outsz, "%s:%u", a,
+		    (unsigned)ntohs(st->nsaddr_list[0].sin_port));
+	else
+		snprintf(out, outsz, "the resolver of /etc/resolv.conf");
+}
+
 /*
  * Ask for name/type. 1 with out filled (no records: out->answers == 0),
- * 0 with ERR when the name does not exist (*nx set) or DNS failed.
+ * 0 with ERR when the name does not exist (*why PROBE_DNS_NX) or DNS
+ * failed: PROBE_DNS_SILENT when no resolver answered at all (timed out
+ * or refused: the check itself could not run), else PROBE_DNS_FAILED.
  */
 static int
 probe_dns(res_state st, const char *name, int type, struct dnsmsg *out,
-    int *nx, char *err, size_t errsz)
+    int *why, char *err, size_t errsz)
 {
 	unsigned char ans[PROBE_DNS_BUF];
 	int n;
 
-	*nx = 0;
+	*why = 0;
 	memset(out, 0, sizeof(*out));
+	errno = 0;
 	n = res_nquery(st, name, ns_c_in, type, ans, sizeof(ans));
 	if (n < 0) {
 		switch (st->res_h_errno) {
 		case NO_DATA:
 			return 1;
 		case HOST_NOT_FOUND:
-			*nx = 1;
+			*why = PROBE_DNS_NX;
 			snprintf(err, errsz, "%s does not exist in DNS", name);
+			return 0;
+		case TRY_AGAIN:
+			if (errno != ETIMEDOUT && errno != ECONNREFUSED)
+				break;
+			*why = PROBE_DNS_SILENT;
+			snprintf(err, errsz, "DNS lookup of %s failed (no answer "
+			    "from the resolver within %d s)", name,
+			    st->retrans);
 			return 0;
 		default:
 			snprintf(err, errsz, "DNS lookup of %s failed (%s)",
@@ -821,6 +847,10 @@ probe_dns(res_state st, const char *name, int type, struct dnsmsg *out,
 			    "refused or malformed");
 			return 0;
 		}
+		*why = PROBE_DNS_FAILED;
+		snprintf(err, errsz, "DNS lookup of %s failed (a server "
+		    "failure)", name);
+		return 0;
 	}
 	if (n > (int)sizeof(ans))
 		n = sizeof(ans);	/* truncated: parse what we have */
@@ -848,6 +878,7 @@ probe_mx_addresses(res_state st, const struct probe_opts *o,
 	for (i = 0; i < 2; i++) {
 		if (!probe_dns(st, mx->name, types[i], &d, &nx, err,
 		    sizeof(err))) {
+			mx->dns_silent |= nx == PROBE_DNS_SILENT;
 			if (mx->error[0] == '\0')
 				probe_copy(mx->error, err);
 			continue;
@@ -885,8 +916,10 @@ probe_hosts(res_state st, const char *domain, const struct probe_opts *o,
 		return 1;
 	}
 	if (!probe_dns(st, domain, DNSMSG_MX, &d, &nx, r->error,
-	    sizeof(r->error)))
+	    sizeof(r->error))) {
+		r->dns_silent = nx == PROBE_DNS_SILENT;
 		return 0;
+	}
 	r->dnssec = d.ad;
 	if (d.null_mx) {
 		snprintf(r->error, sizeof(r->error), "%.200s accepts no mail "
@@ -976,6 +1009,7 @@ probe_run(const char *domain, const struct probe_opts *o,
 	helo[sizeof(helo) - 1] = '\0';
 	if (!probe_res_init(&st, o, r->error, sizeof(r->error)))
 		return 0;
+	probe_res_name(&st, r->resolver, sizeof(r->resolver));
 	c = malloc(sizeof(*c));
 	ctx = probe_ctx(o, r->error, sizeof(r->error));
 	if (c == NULL || ctx == NULL) {
@@ -1138,7 +1172,8 @@ probe_judge_mx(struct probe_result *r, struct probe_mx *mx,
 			continue;	/* e.g. IPv6 on a machine without it */
 		tried++;
 		if (!a->tls_done) {
-			if (a->connected)
+			/* no banner: not reached, not a server in clear */
+			if (a->connected && a->banner[0] != '\0')
 				n->clear++;
 			else
 				n->unreachable++;

@@ -14,6 +14,11 @@
 #define PROBE_PROBLEMS_MAX 12
 #define PROBE_POLICY_MAX 1100
 
+/* Why a DNS lookup failed (probe.c) */
+#define PROBE_DNS_NX 1		/* the name does not exist */
+#define PROBE_DNS_SILENT 2	/* no resolver answered (timeout, refused) */
+#define PROBE_DNS_FAILED 3	/* SERVFAIL and the like */
+
 enum probe_proto { PROBE_SMTP = 0, PROBE_SUBMISSION, PROBE_IMAP, PROBE_POP3 };
 
 enum probe_verdict {
@@ -69,6 +74,7 @@ struct probe_mx {
 	unsigned naddr;
 	struct probe_addr addr[PROBE_ADDR_MAX];
 	char error[PROBE_TEXT_MAX + 1];	/* no address */
+	int dns_silent;		/* an address lookup got no answer at all */
 	int proved;		/* probe_judge(): every address proved it */
 };
 
@@ -79,6 +85,8 @@ struct probe_result {
 	int dnssec;		/* the MX answer had the AD bit */
 	int mta_sts;		/* _mta-sts.DOMAIN has a v=STSv1 TXT */
 	char error[PROBE_TEXT_MAX + 1];	/* the domain could not be probed */
+	int dns_silent;		/* the MX lookup got no answer at all */
+	char resolver[64];	/* the resolver asked: "ADDR:PORT" */
 	unsigned nmx;
 	struct probe_mx mx[PROBE_MX_MAX];
 	/* probe_judge() */

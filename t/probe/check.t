@@ -9,9 +9,10 @@
 # failure the JSON is printed.
 #
 # Exit status of tlspin check: 0 pass (secure, dane), 1 warn (encrypt),
-# 2 fail (none), 3 could not check (usage errors).
+# 2 fail (none), 3 could not check (usage errors, a resolver that does not
+# answer). --plugin: the monitoring plugin's status line and perf data.
 . "$abs_top_srcdir/t/probe/lib.sh"
-need openssl jq timeout
+need openssl jq timeout socat
 [ -x "${UNBOUND:-/usr/sbin/unbound}" ] || skip_all "unbound is not installed"
 
 help=$("$TLSPIN" check --help 2>&1)
@@ -308,7 +309,19 @@ TMO=2 none stall stall.test
 jgrep "$ADDR.error" "timed out" "the error says timed out"
 TMO=2 none stallbanner stallbanner.test
 jis "$ADDR.connected" true "connected"
+jis "$ADDR.reached" false "but not reached: no banner"
 jgrep "$ADDR.error" "timed out" "the error says timed out"
+jtrue '[.problems[] | test("would defer the mail that goes to the servers without TLS")] | any | not' \
+	"not taken for a server in clear"
+out=$(TMO=2 tlspin_check stallbanner stallbanner.test 2>&1)
+like "$out" "STARTTLS     not reached (connected, but no banner)" \
+	"stallbanner.test, for a person: not reached"
+case $out in
+*"NOT offered"*) ok 1 "stallbanner.test, for a person: not \"STARTTLS NOT offered\"" ;;
+*) ok 0 "stallbanner.test, for a person: not \"STARTTLS NOT offered\"" ;;
+esac
+run_check plain plain.test
+jis "$ADDR.reached" true "a server that sent its banner was reached"
 
 none garbage garbage.test
 jgrep "$ADDR.error" "$NOT_SMTP" "the error says it is not SMTP"
@@ -366,6 +379,62 @@ verdict secure pass 0
 jis "$ADDR.tls.chain_verified" true "POP3 STLS: verified"
 run_check pop3s mx.good.test --tls
 verdict secure pass 0
+
+# --- as a monitoring plugin ---------------------------------------------------
+# plugin SERVER DOMAIN EXIT WORD: --plugin's exit status and status line
+# "TLSPIN WORD - DOMAIN: ... | time=Nms[ days_left=N]"; sets P (the output).
+PERF='\| time=[0-9]+ms( days_left=-?[0-9]+)?$'
+plugin() {
+	P=$(tlspin_check "$1" "$2" --plugin 2>"$T/plugin.err")
+	local rc=$?
+	is "$rc" "$3" "--plugin $2: exit $3"
+	printf '%s\n' "$P" | head -n 1 | grep -Eq "^TLSPIN $4 - $2: .*$PERF"
+	ok $? "--plugin $2: TLSPIN $4 status line with perf data"
+	[ $? = 0 ] || printf '%s\n' "$P" | diag
+}
+plugin good good.test 0 OK
+printf '%s\n' "$P" | head -n 1 | grep -Eq ' \| time=[0-9]+ms days_left=36[3-5]$'
+ok $? "--plugin good.test: time in ms, days_left of the certificate"
+like "$P" 'would pin "secure match=mx.good.test"' "--plugin good.test: says the policy"
+plugin self self.test 1 WARNING
+like "$P" "self" "--plugin self.test: the problem on a line of its own"
+plugin plain plain.test 2 CRITICAL
+printf '%s\n' "$P" | head -n 1 | grep -Eq ' \| time=[0-9]+ms$'
+ok $? "--plugin plain.test: no certificate, no days_left"
+timeout 30 "$TLSPIN" check good.test --json --plugin >/dev/null 2>&1
+is "$?" 3 "--json with --plugin: a usage error, exit 3"
+
+# --- the check itself could not run: exit 3, UNKNOWN ---------------------------
+# A resolver that takes the queries and never answers (socat reads them
+# and says nothing), and a port nothing listens on.
+SILENT_PORT=$((20000 + RANDOM % 20000))
+socat -u UDP-RECV:"$SILENT_PORT",bind=127.0.0.1 /dev/null 2>/dev/null &
+SERVER_PIDS="$SERVER_PIDS $!"
+silent() {
+	timeout 30 "$TLSPIN" check "$@" --cafile "$PKI/ca.pem" \
+		--resolver "127.0.0.1:$SILENT_PORT" --timeout 1
+}
+CASE="silent resolver"
+J=$(silent good.test --json 2>"$T/check.err"); RC=$?
+is "$RC" 3 "a resolver that does not answer: exit 3 (could not check), not 2"
+jis .status unknown "status unknown"
+jis .resolver "127.0.0.1:$SILENT_PORT" "names the resolver"
+jgrep .could_not_check "127\\.0\\.0\\.1:$SILENT_PORT did not answer within 1 s" \
+	"says the resolver and the timeout"
+like "$(cat "$T/check.err")" "could not check good.test" "and says so on stderr"
+P=$(silent good.test --plugin 2>/dev/null); RC=$?
+is "$RC" 3 "--plugin, silent resolver: exit 3"
+printf '%s\n' "$P" | head -n 1 | grep -Eq "^TLSPIN UNKNOWN - good.test: could not check: the resolver 127\.0\.0\.1:$SILENT_PORT did not answer within 1 s.*$PERF"
+ok $? "--plugin, silent resolver: TLSPIN UNKNOWN, naming the resolver and the timeout"
+out=$(silent good.test 2>&1); RC=$?
+is "$RC" 3 "for a person, silent resolver: exit 3"
+like "$out" "verdict:        unknown: could not check: the resolver 127.0.0.1:$SILENT_PORT did not answer within 1 s" \
+	"for a person: the verdict says it could not check, and why"
+J=$(silent good.test --mx mx.good.test --json 2>/dev/null); RC=$?
+is "$RC" 3 "--mx given, the address lookups unanswered: exit 3"
+# A resolver that answers NXDOMAIN is an answer: the domain fails (2).
+none good nxdomain.test
+jis .could_not_check null "NXDOMAIN is an answer: the check ran"
 
 # --- usage errors ------------------------------------------------------------
 usage() {	# usage DESCRIPTION ARGS...: tlspin check ARGS exits 3
