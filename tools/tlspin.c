@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "counters.h"
 #include "learner.h"
+#include "metrics.h"
 #include "json.h"
 #include "key.h"
 #include "netstring.h"
@@ -1639,6 +1640,70 @@ cmd_stats(struct cli *c, int argc, char **argv)
 	return EXIT_OKAY;
 }
 
+/* tlspin metrics: the figures of tlspin stats as Prometheus text. */
+static int
+cmd_metrics(struct cli *c, int argc, char **argv)
+{
+	struct cmd_stats_ctx x = { { 0 }, 0, cli_now(), NULL, 0 };
+	struct metrics m;
+	struct store_info info;
+	struct learner_stats ls;
+	char err[STORE_ERR_MAX], daemon[COUNTERS_MAX + 1], out[METRICS_MAX];
+	enum counters_status cs = COUNTERS_ERROR;
+	struct store *s;
+	size_t dlen = 0, len;
+	int rc, ok;
+
+	if ((rc = cmd_flags("metrics", argc, argv, NULL)) >= 0)
+		return rc;
+	if ((rc = cli_setup(c)) != 0)
+		return rc;
+	if (optind != argc)
+		return cli_usage_error("metrics", "unexpected argument %s",
+		    argv[optind]);
+	if ((rc = cli_open(c, STORE_READONLY, &s)) != 0)
+		return rc;
+	x.store = c->store_path;
+	ok = store_info(s, &info, err, sizeof(err)) &&
+	    store_walk(s, NULL, cmd_stats_one, cmd_stats_corrupt, &x, err,
+	    sizeof(err)) &&
+	    (cs = counters_load(c->store_path, daemon, sizeof(daemon), &dlen,
+	    err, sizeof(err))) != COUNTERS_ERROR &&
+	    learner_stats_load(s, &ls, err, sizeof(err));
+	store_close(s);
+	if (!ok) {
+		fprintf(stderr, "tlspin metrics: %s\n", err);
+		return EXIT_STORE;
+	}
+	memset(&m, 0, sizeof(m));
+	m.now = x.now;
+	memcpy(m.states, x.states, sizeof(m.states));
+	m.answering = x.answering;
+	m.corrupt = x.corrupt;
+	m.events = info.events;
+	m.map_size = info.map_size;
+	m.map_used = info.map_used;
+	if (cs == COUNTERS_OK)
+		metrics_counters(&m, daemon);
+	m.have_learner = 1;
+	m.lines = ls.lines;
+	m.deliveries = ls.observations;
+	m.transitions = ls.transitions;
+	m.last_line = ls.last_time;
+	len = metrics_render(&m, out, sizeof(out));
+	if (len >= sizeof(out)) {
+		fprintf(stderr, "tlspin metrics: the exposition is longer than "
+		    "%d bytes (a bug: report it)\n", METRICS_MAX);
+		return EXIT_STORE;
+	}
+	if (fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0) {
+		fprintf(stderr, "tlspin metrics: cannot write: %s\n",
+		    strerror(errno));
+		return EXIT_STORE;
+	}
+	return EXIT_OKAY;
+}
+
 static const struct cmd cmds[] = {
 	{ "pin", cmd_pin, "DOMAIN --level encrypt|secure|verify|dane-only|none"
 	    " [--match A:B] [--expires DURATION|never] [--note TEXT] "
@@ -1710,6 +1775,10 @@ static const struct cmd cmds[] = {
 	    "3 could not check.\n" },
 	{ "stats", cmd_stats, "[--json]\nCounts per state, store size, what "
 	    "learning read and where it stands,\nand the daemon's counters.\n" },
+	{ "metrics", cmd_metrics, "\nThe figures of stats in Prometheus' text "
+	    "format, for node_exporter's\ntextfile collector: lookups by "
+	    "answer, domains by state, store size,\nthe learner's lag "
+	    "(tlspin metrics > DIR/tlspin.prom.tmp && mv ...).\n" },
 	{ "help", cmd_helpcmd, "[COMMAND]\nList the commands, or show "
 	    "COMMAND's usage (as tlspin COMMAND --help does).\n" },
 };

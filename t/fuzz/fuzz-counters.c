@@ -14,13 +14,18 @@
  *	  has a non-empty name of a-z and _ before its first "=";
  *	- a prefix cut after a newline of an accepted text is accepted
  *	  too, and one cut anywhere else is refused (a file cut short is
- *	  never shown as whole).
+ *	  never shown as whole);
+ *	- what is accepted, read by metrics_counters() (tlspin metrics),
+ *	  renders within METRICS_MAX as lines that are "# HELP", "# TYPE"
+ *	  or a tlspin_ sample ending in a digit: no byte of the file
+ *	  reaches the exposition but as a number.
  */
 #include "autoconf.h"
 
 #include <string.h>
 
 #include "counters.h"
+#include "metrics.h"
 #include "check.h"
 
 #define T "fuzz-counters"
@@ -58,6 +63,37 @@ fuzz_counters_accepted(const char *s, size_t len)
 	}
 }
 
+/* An accepted text through metrics_counters() and metrics_render(). */
+static void
+fuzz_counters_metrics(const char *s, size_t len)
+{
+	static char text[COUNTERS_MAX + 1], out[METRICS_MAX];
+	struct metrics m;
+	size_t n, start = 0, i;
+
+	memcpy(text, s, len);
+	text[len] = '\0';
+	memset(&m, 0, sizeof(m));
+	m.now = 2000000000;
+	m.have_learner = 1;
+	m.last_line = 1;
+	metrics_counters(&m, text);
+	n = metrics_render(&m, out, sizeof(out));
+	check_that(n < sizeof(out) && strlen(out) == n, T,
+	    "the exposition fits METRICS_MAX");
+	for (i = 0; i < n; i++) {
+		if (out[i] != '\n')
+			continue;
+		check_that(strncmp(out + start, "# HELP tlspin_", 14) == 0 ||
+		    strncmp(out + start, "# TYPE tlspin_", 14) == 0 ||
+		    (strncmp(out + start, "tlspin_", 7) == 0 && i > start &&
+		    out[i - 1] >= '0' && out[i - 1] <= '9'), T,
+		    "each line is HELP, TYPE or a sample with a number");
+		start = i + 1;
+	}
+	check_that(start == n, T, "the exposition ends with a newline");
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -71,5 +107,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	check_that(why == NULL, T, "an acceptance leaves why alone");
 	fuzz_counters_accepted((const char *)data, size);
+	fuzz_counters_metrics((const char *)data, size);
 	return 0;
 }

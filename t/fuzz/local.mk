@@ -160,7 +160,8 @@ endif
 
 # --- counters: tlspind's counters file, shown by tlspin stats -------------
 FUZZ_TARGETS += counters
-FUZZ_SRC_counters = daemon/store/counters.c
+FUZZ_SRC_counters = daemon/store/counters.c daemon/store/metrics.c \
+	daemon/base/policy.c
 check_PROGRAMS += t/fuzz/replay-counters
 t_fuzz_replay_counters_SOURCES = t/fuzz/fuzz-counters.c $(REPLAY_COMMON)
 t_fuzz_replay_counters_LDADD = daemon/libtlspin.a
