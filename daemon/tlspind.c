@@ -50,6 +50,7 @@
 #include "caps.h"
 #include "config.h"
 #include "counters.h"
+#include "errbuf.h"
 #include "hints.h"
 #include "log.h"
 #include "learnd.h"
@@ -837,7 +838,7 @@ tlspind_check_missing(const struct config *c)
 		    "as)\n", c->store, slash ? parent : ".");
 		return 0;
 	}
-	snprintf(err, sizeof(err), "store %s cannot be created: its parent "
+	errbuf_printf(err, sizeof(err), "store %s cannot be created: its parent "
 	    "directory %s does not exist (create it, or set store)", c->store,
 	    parent);
 	return tlspind_check_bad(c, err);
