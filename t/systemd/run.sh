@@ -419,9 +419,10 @@ check_package() {
 }
 
 # tlspin doctor on the container: nothing wrong once Postfix trusts the
-# system's CAs (the DNS check cannot tell: the container has no network,
-# so it asks 127.0.0.1, where nothing answers), then a broken setting
-# found with its fix.
+# system's CAs (DANE is off here, smtp_dns_support_level = disabled, so
+# the DNSSEC check is a note: it asks 127.0.0.1, where nothing answers,
+# as the container has no network), then a broken setting found with
+# its fix.
 doctor_json() { sd_in tlspin doctor --json --resolver 127.0.0.1:53 --timeout 1; }
 doctor_sev() {	# doctor_sev JSON ID: the severity of finding ID
 	printf '%s' "$1" | jq -r --arg id "$2" '.findings[] | select(.id == $id) | .severity'
@@ -432,9 +433,9 @@ check_doctor() {
 	sd_in postfix reload >/dev/null 2>&1
 	j=$(doctor_json)
 	rc=$?
-	printf '%s' "$j" | jq -r '.findings[] | "# doctor: \(.severity) \(.id): \(.msg)"' 2>/dev/null
-	sd_is "$rc/$(printf '%s' "$j" | jq -r '[.findings[] | select(.severity == "error")] | length')" "1/0" \
-		"tlspin doctor: no error, exit 1 (a warning: it cannot tell whether DNS validates)"
+	printf '%s' "$j" | jq -r '.findings[] | "# doctor: \(.severity) \(.id): \(.message)"' 2>/dev/null
+	sd_is "$rc/$(printf '%s' "$j" | jq -r '.errors')/$(printf '%s' "$j" | jq -r '.warnings')" "0/0/0" \
+		"tlspin doctor: exit 0, no error, no warning"
 	for id in postfix.policy_maps socket.access tlspind.answer learner.access postfix.ca; do
 		sd_is "$(doctor_sev "$j" "$id")" ok "tlspin doctor: $id ok"
 	done
