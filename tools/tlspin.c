@@ -52,7 +52,9 @@ cmd_help(const char *name)
 {
 	const struct cmd *k = cmd_find(name);
 
-	printf("usage: tlspin [--store DIR] %s %s", name, k->usage);
+	/* a command without arguments has a usage that starts on its own line */
+	printf("usage: tlspin [--store DIR] %s%s%s", name,
+	    k->usage[0] == '\n' ? "" : " ", k->usage);
 	return EXIT_OKAY;
 }
 
