@@ -48,12 +48,15 @@
 #include <systemd/sd-event.h>
 
 #include "caps.h"
+#include "clock.h"
 #include "config.h"
 #include "counters.h"
 #include "errbuf.h"
 #include "hints.h"
 #include "log.h"
 #include "learnd.h"
+#include "learner.h"
+#include "metricsd.h"
 #include "prober.h"
 #include "server.h"
 #include "store.h"
@@ -76,6 +79,7 @@ struct tlspind {
 	struct config cfg;
 	sd_event *ev;
 	struct server *srv;
+	struct metricsd *md;	/* metrics_listen, or NULL */
 	struct learnd *ld;	/* the learner child process */
 	struct hints_forward *hf;	/* lookups, on their way to it */
 	int ready_fd;		/* pipe to the waiting parent, or -1 */
@@ -184,6 +188,8 @@ tlspind_print_config(const struct config *c)
 	printf("store = %s\nlisten =", c->store);
 	for (i = 0; i < c->nlisten; i++)
 		printf(" %s", c->listen[i]);
+	printf("\n%smetrics_listen = %s", c->metrics_listen[0] ? "" :
+	    "# (not set) ", c->metrics_listen);
 	printf("\nmap_name = %s\nmode = %s\nunix_mode = %04o\n"
 	    "%sunix_group = %s\n%suser = %s\nmax_clients = %u\n"
 	    "idle_timeout = %llus\nread_timeout = %llus\n"
@@ -601,12 +607,13 @@ tlspind_restart_only(const struct config *old, const struct config *new)
 	if (strcmp(old->store, new->store) != 0 ||
 	    old->nlisten != new->nlisten ||
 	    memcmp(old->listen, new->listen, sizeof(old->listen)) != 0 ||
+	    strcmp(old->metrics_listen, new->metrics_listen) != 0 ||
 	    old->unix_mode != new->unix_mode ||
 	    strcmp(old->unix_group, new->unix_group) != 0 ||
 	    strcmp(old->user, new->user) != 0 ||
 	    strcmp(old->pidfile, new->pidfile) != 0 ||
 	    strcmp(old->probe_user, new->probe_user) != 0)
-		log_warn("store, listen, unix_mode, unix_group, user, pidfile "
+		log_warn("store, listen, metrics_listen, unix_mode, unix_group, user, pidfile "
 		    "or probe_user changed: restart tlspind to apply them "
 		    "(kept the running ones)");
 }
@@ -745,6 +752,87 @@ tlspind_wire(struct tlspind *d)
 	return 1;
 }
 
+/* Counting the store's domains for metrics_listen. */
+struct tlspind_walk {
+	struct metrics *m;
+	uint64_t now;
+};
+
+static int
+tlspind_walk_one(void *arg, const char *key, size_t keylen,
+    const struct record *r)
+{
+	struct tlspind_walk *w = arg;
+
+	(void)key;
+	(void)keylen;
+	w->m->states[r->state]++;
+	if (r->reply_len > 0 && (r->expires == 0 || r->expires > w->now))
+		w->m->answering++;
+	return 0;
+}
+
+static int
+tlspind_walk_corrupt(void *arg, const char *key, const char *why)
+{
+	struct tlspind_walk *w = arg;
+
+	(void)key;
+	(void)why;
+	w->m->corrupt++;
+	return 0;
+}
+
+/* metricsd's store figures: a walk of the store (metricsd.c keeps them
+ * a minute) and the learner's counters. */
+static int
+tlspind_metrics_store(void *arg, struct metrics *m)
+{
+	struct tlspind *d = arg;
+	struct store *s = server_store(d->srv);
+	struct tlspind_walk w = { m, clock_usec(CLOCK_REALTIME) / 1000000 };
+	struct store_info info;
+	struct learner_stats ls;
+	char err[STORE_ERR_MAX];
+	uint64_t t0 = clock_usec(CLOCK_MONOTONIC);
+
+	if (s == NULL)
+		return 0;
+	if (!store_info(s, &info, err, sizeof(err)) ||
+	    !store_walk(s, NULL, tlspind_walk_one, tlspind_walk_corrupt, &w,
+	    err, sizeof(err)) ||
+	    !learner_stats_load(s, &ls, err, sizeof(err))) {
+		log_warn("metrics_listen: cannot read the store's figures: %s",
+		    err);
+		return 0;
+	}
+	m->events = info.events;
+	m->map_size = info.map_size;
+	m->map_used = info.map_used;
+	m->have_learner = 1;
+	m->lines = ls.lines;
+	m->deliveries = ls.observations;
+	m->transitions = ls.transitions;
+	m->last_line = ls.last_time;
+	log_debug("metrics_listen: counted the store's domains in %llu ms",
+	    (unsigned long long)(clock_usec(CLOCK_MONOTONIC) - t0) / 1000);
+	return 1;
+}
+
+/* metrics_listen, when set: the endpoint on its own listener. */
+static int
+tlspind_metrics(struct tlspind *d, char *err, size_t errsz)
+{
+	if (d->cfg.metrics_listen[0] == '\0')
+		return 1;
+	d->md = metricsd_new(d->ev, d->srv, tlspind_metrics_store, d);
+	if (d->md == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return 0;
+	}
+	return metricsd_listen(d->md, d->cfg.metrics_listen, err, errsz);
+}
+
 /* Set up the loop, signals, server; 0 with err on failure. A store that
  * does not open is no failure (lookups answer TEMP until it does): then
  * warn gets the reason. */
@@ -788,6 +876,7 @@ tlspind_start(struct tlspind *d, char *err, size_t errsz, char *warn,
 	n = sd_listen_fds(1);
 	if (!tlspind_pidfile_claim(d, err, errsz) ||
 	    !server_listen(d->srv, n, err, errsz) ||
+	    !tlspind_metrics(d, err, errsz) ||
 	    !tlspind_drop(&d->cfg, d->config_file, err, errsz))
 		return 0;
 	if (!server_open_store(d->srv, warn, warnsz))
@@ -1008,6 +1097,7 @@ main(int argc, char **argv)
 	hints_forward_free(d->hf);
 	tlspind_log_stats(d);
 	server_stats_save(d->srv);
+	metricsd_free(d->md);
 	server_free(d->srv);
 	sd_event_unref(d->ev);
 	tlspind_pidfile_remove(d);

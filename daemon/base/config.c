@@ -204,6 +204,22 @@ config_set_listen(struct config *c, const char *v, size_t len,
 	return 1;
 }
 
+/* metrics_listen: one address for Prometheus, or none (the default). */
+static int
+config_set_metrics_listen(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (len == 0 || (len == 4 && memcmp(v, "none", 4) == 0)) {
+		c->metrics_listen[0] = '\0';
+		return 1;
+	}
+	if (!config_listen_check(v, len, err))
+		return 0;
+	memcpy(c->metrics_listen, v, len);
+	c->metrics_listen[len] = '\0';
+	return 1;
+}
+
 static int
 config_set_map_name(struct config *c, const char *v, size_t len,
     const char **err)
@@ -667,6 +683,7 @@ config_set_dane_reply(struct config *c, const char *v, size_t len,
 static const struct config_key config_keys[] = {
 	{ "store", config_set_store },
 	{ "listen", config_set_listen },
+	{ "metrics_listen", config_set_metrics_listen },
 	{ "map_name", config_set_map_name },
 	{ "mode", config_set_mode },
 	{ "unix_mode", config_set_unix_mode },

@@ -27,6 +27,7 @@ struct config {
 	char store[4096];
 	char listen[CONFIG_LISTEN_MAX][CONFIG_ADDR_MAX];
 	unsigned nlisten;
+	char metrics_listen[CONFIG_ADDR_MAX];	/* "": no metrics listener */
 	char map_name[64];
 	enum config_mode mode;
 	unsigned unix_mode;

@@ -673,6 +673,24 @@ server_bind_inet(const char *hostport, char *err, size_t errsz)
 	return fd;
 }
 
+/* Bind "unix:PATH" or "inet:HOST:PORT" for another listener of tlspind
+ * (metricsd.c), as listen's addresses are bound; the socket file to
+ * remove at the end goes to unlink_path ("" for inet). The fd, or -1
+ * with err. */
+int
+server_bind(struct server *srv, const char *addr,
+    char unlink_path[CONFIG_ADDR_MAX], char *err, size_t errsz)
+{
+	struct listener l = { .fd = -1 };
+	int fd;
+
+	fd = strncmp(addr, "unix:", 5) == 0 ?
+	    server_bind_unix(srv, &l, addr + 5, err, errsz) :
+	    server_bind_inet(addr + 5, err, errsz);
+	memcpy(unlink_path, l.unlink_path, CONFIG_ADDR_MAX);
+	return fd;
+}
+
 /* Watch one listening fd. */
 static int
 server_add_listener(struct server *srv, int fd, char *err, size_t errsz)
@@ -769,6 +787,20 @@ server_set_lookup_hook(struct server *srv,
 	static const struct server_lookup_hook none;
 
 	srv->hook = hook != NULL ? *hook : none;
+}
+
+/* The store the lookups read, or NULL while it does not open. */
+struct store *
+server_store(struct server *srv)
+{
+	return answer_store(srv->answer);
+}
+
+/* 1 in mode = observe (as the last load or reload set it). */
+int
+server_observe(const struct server *srv)
+{
+	return srv->cfg.mode == MODE_OBSERVE;
 }
 
 /* Connections open now. */

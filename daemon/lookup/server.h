@@ -10,6 +10,7 @@
 #include "config.h"
 
 struct server;
+struct store;
 
 struct server_stats {
 	uint64_t connections;	/* accepted */
@@ -40,5 +41,9 @@ void server_set_lookup_hook(struct server *srv,
     const struct server_lookup_hook *hook);
 const struct server_stats *server_stats(struct server *srv);
 unsigned server_clients(const struct server *srv);
+int server_observe(const struct server *srv);
+struct store *server_store(struct server *srv);
+int server_bind(struct server *srv, const char *addr,
+    char unlink_path[CONFIG_ADDR_MAX], char *err, size_t errsz);
 
 #endif
