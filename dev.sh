@@ -24,7 +24,7 @@ cd "$top"
 BUILD_DEPS="build-essential autoconf automake pkg-config liblmdb-dev libssl-dev libsystemd-dev zlib1g-dev libpsl-dev"
 # dpkg-buildpackage (dpkg-dev), dh and dh_autoreconf come with debhelper
 DEB_DEPS="debhelper lintian"
-TEST_DEPS="postfix lmdb-utils socat jq python3 strace systemd systemd-journal-remote unbound ldnsutils swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base publicsuffix mandoc systemd-container debootstrap zstd prometheus"
+TEST_DEPS="postfix lmdb-utils socat curl jq python3 strace systemd systemd-journal-remote unbound ldnsutils swaks faketime openssl clang libclang-rt-14-dev iproute2 util-linux procps groff-base publicsuffix mandoc systemd-container debootstrap zstd prometheus"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
