@@ -1679,6 +1679,7 @@ cmd_metrics(struct cli *c, int argc, char **argv)
 	}
 	memset(&m, 0, sizeof(m));
 	m.now = x.now;
+	m.have_store = 1;
 	memcpy(m.states, x.states, sizeof(m.states));
 	m.answering = x.answering;
 	m.corrupt = x.corrupt;

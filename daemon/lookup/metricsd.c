@@ -22,10 +22,11 @@
  *
  *	The lookup counters are the server's own, live (server_stats). The
  *	store's figures (pins by state, sizes, the learner's counters) need
- *	a walk of the store, which a scrape must not pay each time in the
- *	daemon's only thread: store_fn fills them at most once every
- *	METRICSD_STORE_EVERY seconds, on a scrape, and they are kept until
- *	then.
+ *	a walk of the store, which the daemon's only thread must never do:
+ *	store_fn gives the figures it has (tlspind counts in a child process
+ *	and keeps what the last count said) and is asked at most once every
+ *	METRICSD_STORE_EVERY seconds, on a scrape, or at every scrape until
+ *	it has some.
  */
 #include "autoconf.h"
 
@@ -104,7 +105,9 @@ metricsd_store(struct metricsd *md)
 	memset(&md->store, 0, sizeof(md->store));
 	md->store_ok = md->store_fn != NULL && md->store_fn(md->arg,
 	    &md->store);
-	md->store_at = now;
+	/* none yet (the first count still runs): ask again at the next scrape */
+	if (md->store_ok)
+		md->store_at = now;
 }
 
 /* The exposition now into buf; its length, or 0 if it did not fit. */

@@ -253,7 +253,8 @@ metrics_render(const struct metrics *m, char *buf, size_t bufsz)
 	metrics_printf(&o, "tlspin_up %d\n", up);
 	if (m->have_counters)
 		metrics_render_daemon(&o, m);
-	metrics_render_store(&o, m);
+	if (m->have_store)
+		metrics_render_store(&o, m);
 	if (m->have_learner)
 		metrics_render_learner(&o, m);
 	return o.len;

@@ -13,7 +13,8 @@
 /* What the exposition is made of; fill it, then metrics_render(). */
 struct metrics {
 	uint64_t now;			/* Unix seconds */
-	/* the store */
+	/* the store, when have_store (else its families are left out) */
+	int have_store;
 	size_t states[STATE_COUNT];	/* domains by state */
 	size_t answering;		/* with a policy Postfix gets now */
 	size_t corrupt;			/* records that did not decode */

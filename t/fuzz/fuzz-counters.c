@@ -75,6 +75,7 @@ fuzz_counters_metrics(const char *s, size_t len)
 	text[len] = '\0';
 	memset(&m, 0, sizeof(m));
 	m.now = 2000000000;
+	m.have_store = 1;
 	m.have_learner = 1;
 	m.last_line = 1;
 	metrics_counters(&m, text);

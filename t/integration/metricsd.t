@@ -75,6 +75,10 @@ PROM=$(printf '%s\n' "$BODY" | promtool check metrics 2>&1)
 ok $? "promtool check metrics accepts it"
 is "$PROM" "" "and has nothing to lint"
 is "$(val tlspin_up)" 1 "tlspin_up 1"
+# the store's figures come from a count in a child process that tlspind
+# starts with the listener: poll until it is in
+manual_pins() { scrape "$URL"; [ "$(val 'tlspin_pins{state="manual"}')" = "$1" ]; }
+wait_for manual_pins 2
 is "$(val 'tlspin_pins{state="manual"}')" 2 "two manual pins"
 is "$(val 'tlspin_lookups_total{answer="ok"}')" 0 "no lookup yet"
 
