@@ -185,6 +185,22 @@ tlspind_print_probe(const struct config *c)
 	    c->dane_only ? "dane-only" : "notfound");
 }
 
+/* The alerts' settings, for tlspind_print_config(). */
+static void
+tlspind_print_alert(const struct config *c)
+{
+	char timeout[32], interval[32], after[32], behind[32];
+
+	config_duration_format(timeout, sizeof(timeout), c->alert_timeout);
+	config_duration_format(interval, sizeof(interval), c->alert_interval);
+	config_duration_format(after, sizeof(after), c->alert_after);
+	config_duration_format(behind, sizeof(behind), c->alert_behind);
+	printf("%salert_command = %s\nalert_timeout = %s\n"
+	    "alert_interval = %s\nalert_after = %s\nalert_behind = %s\n",
+	    c->alert_command[0] ? "" : "# (not set: no alerts) ",
+	    c->alert_command, timeout, interval, after, behind);
+}
+
 /* Print the settings in force, like postconf -n. */
 static void
 tlspind_print_config(const struct config *c)
@@ -223,6 +239,7 @@ tlspind_print_config(const struct config *c)
 		printf(" %s", c->syslog_names[i]);
 	printf("\npostfix_user = %s\n", c->postfix_user);
 	tlspind_print_probe(c);
+	tlspind_print_alert(c);
 }
 
 /* -o KEY=VALUE: split in place; a missing '=' is a usage error. */

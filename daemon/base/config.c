@@ -680,6 +680,70 @@ config_set_dane_reply(struct config *c, const char *v, size_t len,
 	return 1;
 }
 
+static int
+config_set_alert_command(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (len > 0 && v[0] != '/') {
+		*err = "expected the absolute path of a program, or nothing "
+		    "for no alerts";
+		return 0;
+	}
+	return config_path(c->alert_command, sizeof(c->alert_command), v,
+	    len, err);
+}
+
+static int
+config_set_alert_timeout(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	if (!config_timeout(&c->alert_timeout, v, len, 1, 600, err)) {
+		*err = "expected a duration such as 10s (1 second to 10 "
+		    "minutes)";
+		return 0;
+	}
+	return 1;
+}
+
+/* A duration from lo to hi seconds; msg says which, for the admin. */
+static int
+config_span(uint64_t *out, const char *v, size_t len, uint64_t lo,
+    uint64_t hi, const char *msg, const char **err)
+{
+	uint64_t s;
+
+	if (!config_duration_parse(v, len, &s) || s < lo || s > hi) {
+		*err = msg;
+		return 0;
+	}
+	*out = s;
+	return 1;
+}
+
+static int
+config_set_alert_interval(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_span(&c->alert_interval, v, len, 1, 30 * 86400ULL,
+	    "expected a duration such as 1h or 1d (1 second to 30d)", err);
+}
+
+static int
+config_set_alert_after(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_span(&c->alert_after, v, len, 0, 30 * 86400ULL,
+	    "expected a duration such as 1h (0s to 30d)", err);
+}
+
+static int
+config_set_alert_behind(struct config *c, const char *v, size_t len,
+    const char **err)
+{
+	return config_span(&c->alert_behind, v, len, 1, 30 * 86400ULL,
+	    "expected a duration such as 10m (1 second to 30d)", err);
+}
+
 static const struct config_key config_keys[] = {
 	{ "store", config_set_store },
 	{ "listen", config_set_listen },
@@ -716,6 +780,11 @@ static const struct config_key config_keys[] = {
 	{ "probe_user", config_set_probe_user },
 	{ "mx_change", config_set_mx_change },
 	{ "dane_reply", config_set_dane_reply },
+	{ "alert_command", config_set_alert_command },
+	{ "alert_timeout", config_set_alert_timeout },
+	{ "alert_interval", config_set_alert_interval },
+	{ "alert_after", config_set_alert_after },
+	{ "alert_behind", config_set_alert_behind },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -756,6 +825,10 @@ config_defaults(struct config *c)
 	c->probe_port = 25;
 	snprintf(c->probe_user, sizeof(c->probe_user), "nobody");
 	c->mx_change = MX_CHANGE_SAME_SUFFIX;
+	c->alert_timeout = 10;
+	c->alert_interval = 3600;
+	c->alert_after = 3600;
+	c->alert_behind = 600;
 }
 
 /* Apply one setting; err gets "KEY: problem". */

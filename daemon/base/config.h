@@ -63,6 +63,12 @@ struct config {
 	char probe_user[64];	/* whom probes run as when tlspind is root */
 	enum config_mx_change mx_change;
 	int dane_only;		/* dane_reply = dane-only */
+	/* alerts: a program the learner runs (alert.c) */
+	char alert_command[4096];	/* "": none */
+	uint64_t alert_timeout;	/* seconds before it is killed */
+	uint64_t alert_interval;	/* seconds: one per domain and kind */
+	uint64_t alert_after;	/* seconds a pin defers before we say so */
+	uint64_t alert_behind;	/* seconds the learner may lag the log */
 };
 
 void config_defaults(struct config *c);

@@ -56,6 +56,7 @@
 #include <unistd.h>
 #include <systemd/sd-event.h>
 
+#include "alert.h"
 #include "bytes.h"
 #include "clock.h"
 #include "hints.h"
@@ -110,6 +111,7 @@ struct learnchild {
 	unsigned ninflight;
 	unsigned char pbuf[PROBER_MSG_MAX];
 	int lock_fd;		/* LEARNCHILD_LOCK, flocked: we learn */
+	struct alert *alert;	/* alert_command, or NULL */
 	uint64_t unrecorded;	/* learner_stats' count when last logged */
 	uint64_t cap_logged;	/* monotonic usec of that line; 0: never */
 };
@@ -135,6 +137,14 @@ learnchild_on_event(void *arg, const struct record_event *e)
 		return;
 	}
 	k->evlen += (size_t)n + 1;
+}
+
+/* Each observation, for the alerts (alert.c). */
+static void
+learnchild_on_obs(void *arg, const char *domain, const struct learn_obs *o,
+    const struct record *r)
+{
+	alert_observe(arg, domain, o, r);
 }
 
 /* Log the transitions held for a commit that succeeded, or drop them. */
@@ -236,6 +246,7 @@ learnchild_commit(struct learnchild *k)
 	}
 	k->uncommitted = 0;
 	learnchild_events_done(k, 1);
+	alert_flush(k->alert);
 	learnchild_cap_log(k);
 	return 1;
 }
@@ -305,6 +316,22 @@ learnchild_future_report(struct learnchild *k)
 	k->future_n = k->future_max = 0;
 }
 
+/*
+ * A backlog whose newest line read is alert_behind old: the learner is
+ * behind the log (without a backlog an old line only means a quiet log).
+ */
+static void
+learnchild_lag(struct learnchild *k, int more)
+{
+	struct learner_stats st;
+
+	if (k->alert == NULL || !more)
+		return;
+	learner_stats(k->l, &st);
+	alert_behind(k->alert, st.last_time, (uint64_t)time(NULL));
+	alert_flush(k->alert);
+}
+
 /* Read a slice of lines, commit; come back at once if there is more. */
 static int
 learnchild_on_drain(sd_event_source *s, uint64_t usec, void *arg)
@@ -321,6 +348,7 @@ learnchild_on_drain(sd_event_source *s, uint64_t usec, void *arg)
 	while (n < LEARNCHILD_SLICE && (more = learnchild_one(k)))
 		n++;
 	learnchild_commit(k);
+	learnchild_lag(k, more);
 	learnchild_future_report(k);
 	(void)sd_event_source_set_time(s, more ? usec : usec + LEARNCHILD_POLL);
 	return sd_event_source_set_enabled(s, SD_EVENT_ON);
@@ -660,6 +688,8 @@ learnchild_begin(struct learnchild *k)
 		log_err("learner: cannot set up its event loop");
 		return 0;
 	}
+	if (k->alert != NULL)
+		learner_set_obs_fn(k->l, learnchild_on_obs, k->alert);
 	(void)sd_event_source_set_priority(k->drain, SD_EVENT_PRIORITY_IDLE);
 	if (!learnchild_probers_watch(k)) {
 		log_err("learner: cannot watch its probers");
@@ -733,6 +763,8 @@ learnchild_setup(struct learnchild *k)
 	learner_set_hint(k->l, hints_find, k->hints);
 	learner_set_event_fn(k->l, learnchild_on_event, k);
 	if (sd_event_new(&k->ev) < 0 ||
+	    (k->cfg->alert_command[0] != '\0' &&
+	    (k->alert = alert_new(k->cfg, k->ev)) == NULL) ||
 	    sd_event_add_signal(k->ev, NULL, SIGTERM, learnchild_on_term,
 	    k) < 0 ||
 	    sd_event_add_signal(k->ev, NULL, SIGINT, learnchild_on_term,
@@ -742,6 +774,8 @@ learnchild_setup(struct learnchild *k)
 		log_err("learner: cannot set up its event loop");
 		return 0;
 	}
+	if (k->alert != NULL)
+		learner_set_obs_fn(k->l, learnchild_on_obs, k->alert);
 	return learnchild_lock(k);
 }
 

@@ -102,6 +102,8 @@ struct learner {
 	int16_t index[LEARNER_INDEX];	/* slot + 1; 0 = empty */
 	learner_event_fn efn;
 	void *earg;
+	learner_obs_fn ofn;
+	void *oarg;
 	learner_probe_fn pfn;
 	void *parg;
 	struct learner_stats run, delta;
@@ -192,6 +194,14 @@ learner_set_event_fn(struct learner *l, learner_event_fn fn, void *arg)
 {
 	l->efn = fn;
 	l->earg = arg;
+}
+
+/* tlspind's learner alerts (alert.c); tlspin learn (old logs) does not. */
+void
+learner_set_obs_fn(struct learner *l, learner_obs_fn fn, void *arg)
+{
+	l->ofn = fn;
+	l->oarg = arg;
 }
 
 /* tlspind's learner probes; tlspin learn (old logs) does not. */
@@ -485,6 +495,8 @@ learner_observe(struct learner *l, const struct correlate_out *o, char *err,
 	sl->exists = sl->dirty = 1;
 	if (!learner_events(l, ev, nev, err, errsz))
 		return 0;
+	if (l->ofn != NULL)
+		l->ofn(l->oarg, o->domain, &o->obs, &sl->r);
 	if (l->pfn != NULL && (why = learn_wants_probe(&sl->r, &o->obs,
 	    (uint64_t)l->now, &l->p)) != LEARN_PROBE_NO)
 		l->pfn(l->parg, o->domain, why);

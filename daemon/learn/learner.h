@@ -36,6 +36,10 @@ struct learner_stats {
 /* A domain worth probing now (learn_wants_probe), for tlspind's learner. */
 typedef void (*learner_probe_fn)(void *arg, const char *domain, int why);
 
+/* Every observation, with the domain's record after it (alert.c). */
+typedef void (*learner_obs_fn)(void *arg, const char *domain,
+    const struct learn_obs *o, const struct record *r);
+
 /* A transition, as tlspin learn's summary reports it. */
 typedef void (*learner_event_fn)(void *arg, const struct record_event *e);
 
@@ -49,6 +53,7 @@ struct learner *learner_new(struct store *s, const struct learn_params *p,
 void learner_free(struct learner *l);
 void learner_set_hint(struct learner *l, correlate_hint_fn fn, void *arg);
 void learner_set_event_fn(struct learner *l, learner_event_fn fn, void *arg);
+void learner_set_obs_fn(struct learner *l, learner_obs_fn fn, void *arg);
 void learner_set_now(struct learner *l, int64_t now);
 void learner_set_probe_fn(struct learner *l, learner_probe_fn fn, void *arg);
 int learner_probe(struct learner *l, const char *domain,

@@ -124,6 +124,13 @@ test_bad(void)
 	bad("postfix_compat = 4.0\n", "Postfix version");
 	bad("map_name = po licy\n", "map name may hold only");
 	bad("debug = maybe\n", "yes or no");
+	bad("alert_command = tlspin-alert-mail\n", "absolute path of a "
+	    "program");
+	bad("alert_timeout = 0\n", "1 second to 10 minutes");
+	bad("alert_timeout = 11m\n", "1 second to 10 minutes");
+	bad("alert_interval = 0\n", "1 second to 30d");
+	bad("alert_after = 31d\n", "0s to 30d");
+	bad("alert_behind = soon\n", "1 second to 30d");
 	{
 		static const char nul[] = "mode = enforce\0oops";
 		struct config c;
@@ -163,6 +170,32 @@ test_load(void)
 }
 
 static void
+test_alert(void)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX];
+
+	config_defaults(&c);
+	tap_is_str(c.alert_command, "", "alert_command: none by default");
+	tap_is_int((long long)c.alert_timeout, 10, "alert_timeout 10s");
+	tap_is_int((long long)c.alert_interval, 3600, "alert_interval 1h");
+	tap_is_int((long long)c.alert_after, 3600, "alert_after 1h");
+	tap_is_int((long long)c.alert_behind, 600, "alert_behind 10m");
+	tap_ok(parse(&c, "alert_command = /usr/bin/tlspin-alert-mail\n"
+	    "alert_timeout = 30s\nalert_interval = 1d\nalert_after = 0\n"
+	    "alert_behind = 1h\n", err, sizeof(err)), "alert settings: %s",
+	    err);
+	tap_is_str(c.alert_command, "/usr/bin/tlspin-alert-mail",
+	    "alert_command set");
+	tap_is_int((long long)c.alert_timeout, 30, "alert_timeout 30s");
+	tap_is_int((long long)c.alert_interval, 86400, "alert_interval 1d");
+	tap_is_int((long long)c.alert_after, 0, "alert_after 0");
+	tap_is_int((long long)c.alert_behind, 3600, "alert_behind 1h");
+	tap_ok(parse(&c, "alert_command =\n", err, sizeof(err)) &&
+	    c.alert_command[0] == '\0', "alert_command empty: none");
+}
+
+static void
 test_duration(void)
 {
 	uint64_t s = 0;
@@ -184,5 +217,6 @@ main(void)
 	test_bad();
 	test_load();
 	test_duration();
+	test_alert();
 	return tap_done();
 }
