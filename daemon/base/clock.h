@@ -1,8 +1,9 @@
-/* clock.h: microsecond clocks (no system call) and a once-every limit. */
+/* clock.h: microsecond clocks (no system call), a once-every limit, ISO times. */
 #ifndef TLSPIN_CLOCK_H
 #define TLSPIN_CLOCK_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #define CLOCK_USEC 1000000ULL	/* microseconds in a second */
@@ -34,6 +35,18 @@ clock_every(uint64_t *last, uint64_t every)
 		return 0;
 	*last = now;
 	return 1;
+}
+
+/* Unix time t as 2025-01-31T12:00:00Z into buf ("@t" if it has no date). */
+static inline void
+clock_iso(char *buf, size_t bufsz, uint64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, bufsz, "@%llu", (unsigned long long)t);
 }
 
 #endif

@@ -242,18 +242,6 @@ alert_free(struct alert *a)
 	free(a);
 }
 
-/* t as 2025-01-31T12:00:00Z. */
-static void
-alert_iso(char *buf, size_t bufsz, uint64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, bufsz, "@%llu", (unsigned long long)t);
-}
-
 /* A "name": "value" member, the value escaped; none when value is NULL. */
 static void
 alert_member(FILE *f, const char *name, const char *value)
@@ -285,8 +273,8 @@ alert_json(struct alert *a, const struct alert_facts *x)
 
 	if (f == NULL)
 		return NULL;
-	alert_iso(since, sizeof(since), x->since);
-	alert_iso(now, sizeof(now), (uint64_t)time(NULL));
+	clock_iso(since, sizeof(since), x->since);
+	clock_iso(now, sizeof(now), (uint64_t)time(NULL));
 	fputs("{\n  \"kind\": ", f);
 	json_string(f, alert_kind_name((enum alert_kind)x->kind));
 	fputs(",\n  \"domain\": ", f);
@@ -371,7 +359,7 @@ alert_deferral(struct alert *a, const char *domain,
 	if (e->last < e->since + a->cfg->alert_after)
 		return;
 	learn_span(span, sizeof(span), e->last - e->since);
-	alert_iso(since, sizeof(since), e->since);
+	clock_iso(since, sizeof(since), e->since);
 	errbuf_printf(what, sizeof(what), "mail to %s has been deferred by "
 	    "its pin (%s) since %s, for %s, and still is: %s", domain,
 	    r->reply, since, span, o->reason[0] ? o->reason :
@@ -425,7 +413,7 @@ alert_behind(struct alert *a, uint64_t newest, uint64_t now)
 	    now < newest + a->cfg->alert_behind)
 		return;
 	learn_span(span, sizeof(span), now - newest);
-	alert_iso(when, sizeof(when), newest);
+	clock_iso(when, sizeof(when), newest);
 	errbuf_printf(what, sizeof(what), "the learner is %s behind the log: "
 	    "the newest line it has read is dated %s (alert_behind)", span,
 	    when);

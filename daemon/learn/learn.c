@@ -56,6 +56,7 @@
 
 #include "errbuf.h"
 #include "certname.h"
+#include "clock.h"
 #include "config.h"
 #include "learn.h"
 #include "logparse.h"
@@ -93,18 +94,6 @@ learn_span(char *buf, size_t bufsz, uint64_t s)
 		    (unsigned long long)s % 60);
 	else
 		snprintf(buf, bufsz, "%llus", (unsigned long long)s);
-}
-
-/* An instant for people, in UTC. */
-static void
-learn_when(char *buf, size_t bufsz, uint64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, bufsz, "@%llu", (unsigned long long)t);
 }
 
 /*
@@ -428,7 +417,7 @@ learn_to_expired(struct record *r, const char *domain,
 	int old = r->state;
 	uint64_t t = r->expires;
 
-	learn_when(when, sizeof(when), r->last_good);
+	clock_iso(when, sizeof(when), r->last_good);
 	learn_span(age, sizeof(age), p->max_age);
 	r->state = STATE_EXPIRED;
 	r->level = LEVEL_NONE;
