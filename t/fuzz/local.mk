@@ -47,7 +47,8 @@ FUZZ_SRC_certname = daemon/probe/certname.c
 FUZZ_SRC_dnsmsg = daemon/probe/dnsmsg.c
 # prober.c starts the probes too: it links all of the probe and OpenSSL
 FUZZ_SRC_probe_wire = daemon/learn/prober.c daemon/base/bytes.c daemon/probe/dnsmsg.c \
-	daemon/probe/probe.c daemon/probe/smtpresp.c daemon/probe/certname.c daemon/base/log.c
+	daemon/probe/probe.c daemon/probe/smtpresp.c daemon/probe/certname.c daemon/base/log.c \
+	daemon/base/caps.c daemon/base/errbuf.c
 # the option parser of tlspin: the one target from tools/
 FUZZ_SRC_getopt = tools/opts.c tools/opts.h
 
